@@ -79,7 +79,8 @@ static inline void dxg_ring_format(struct dxg_ring_ctrl *ctrl)
 static inline int dxg_ring_attach(struct dxg_ring *r, struct dxg_ring_ctrl *ctrl, void *data,
 				  uint32_t size, uint32_t max_payload, bool as_producer)
 {
-	if (!dxg_ring_size_valid(size) || max_payload == 0 ||
+	/* max_payload is bounded before it is rounded up, so the rounding cannot wrap to small. */
+	if (!dxg_ring_size_valid(size) || max_payload == 0 || max_payload > size / 2 ||
 	    dxg_ring_record_size(max_payload) > size / 2)
 		return -EINVAL;
 	r->ctrl = ctrl;

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dxgd broker configuration: the command line and the ini file, validated into one plain
+ * structure before anything is created. Usage errors are printed to stderr here; the caller only
+ * decides the exit status.
+ */
+#ifndef DXGD_CONFIG_H
+#define DXGD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include "log.h"
+
+#define DXGD_VM_NAME_MAX 31
+/* A unix socket path must fit sun_path with its terminating NUL. */
+#define DXGD_SOCKET_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+#define DXGD_DEFAULT_REGION_SIZE (64ull << 20)
+#define DXGD_DEFAULT_CONTROL "/run/opendxg/dxgd.sock"
+#define DXGD_DEFAULT_SOCKET_MODE 0600
+
+/* Who may connect to a socket the broker creates: its mode, and optionally a group to own it. */
+struct dxgd_socket_access {
+	mode_t mode;
+	gid_t group;		/* (gid_t)-1: keep the broker's group */
+};
+
+struct dxgd_vm_config {
+	char name[DXGD_VM_NAME_MAX + 1];
+	char socket[DXGD_SOCKET_PATH_MAX + 1];
+	uint64_t region_size;
+	struct dxgd_socket_access access;
+};
+
+struct dxgd_config {
+	struct dxgd_vm_config *vms;
+	size_t vm_count;
+	char control[DXGD_SOCKET_PATH_MAX + 1];
+	struct dxgd_socket_access control_access;
+	enum dxg_log_level log_level;
+};
+
+enum dxgd_config_result {
+	DXGD_CONFIG_RUN,	/* cfg is complete and valid */
+	DXGD_CONFIG_EXIT_OK,	/* --help or --version was printed */
+	DXGD_CONFIG_USAGE,	/* an error was printed; exit with status 2 */
+};
+
+enum dxgd_config_result dxgd_config_parse(int argc, char **argv, struct dxgd_config *cfg);
+void dxgd_config_free(struct dxgd_config *cfg);
+
+/* Exposed for tests and for the worker's argument checks. */
+bool dxgd_parse_size(const char *text, uint64_t *size);
+bool dxgd_vm_name_valid(const char *name);
+
+#endif /* DXGD_CONFIG_H */

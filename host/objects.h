@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The object model of one VM, as a worker keeps it: adapters (one per host Vulkan device, VM
+ * scope), processes (one per guest thread group), and per process the devices and contexts it
+ * created. Every object has a handle in the VM's handle table; process-scoped objects are owned by
+ * their process's handle, so one process can never name another's objects.
+ *
+ * Destruction cascades: a context goes with its device, a device with its process or with the
+ * process's last reference to the device's adapter, every process with a CONNECT. Functions return
+ * 0 or a negative errno: -EINVAL for a handle that is bad, foreign, of the wrong type or already
+ * destroyed, -ENOMEM for a quota or memory shortage.
+ */
+#ifndef DXGD_OBJECTS_H
+#define DXGD_OBJECTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <opendxg/wire.h>
+
+#include "handle_table.h"
+#include "vk_backend.h"
+
+/* Intrusive circular doubly-linked list: objects unlink themselves in O(1) on destruction. */
+struct obj_list {
+	struct obj_list *prev, *next;
+};
+
+static inline void obj_list_init(struct obj_list *l)
+{
+	l->prev = l->next = l;
+}
+
+static inline bool obj_list_empty(const struct obj_list *l)
+{
+	return l->next == l;
+}
+
+static inline void obj_list_add_tail(struct obj_list *head, struct obj_list *node)
+{
+	node->prev = head->prev;
+	node->next = head;
+	head->prev->next = node;
+	head->prev = node;
+}
+
+static inline void obj_list_del(struct obj_list *node)
+{
+	node->prev->next = node->next;
+	node->next->prev = node->prev;
+	node->prev = node->next = node;
+}
+
+#define obj_container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+/* Engines per node and nodes per adapter: opendxg adapters have one compute node, one engine. */
+#define DXG_ADAPTER_NODES 1u
+#define DXG_NODE_ENGINE_MASK 0x1u
+
+struct dxg_adapter {
+	uint32_t handle;		/* VM scope: the same for every process */
+	uint32_t index;			/* position in dxg_vm.adapters */
+	const struct vk_adapter *vk;
+};
+
+struct dxg_process {
+	struct obj_list link;		/* in dxg_vm.processes */
+	uint32_t handle;
+	uint32_t pid;			/* guest tgid, display only */
+	char name[DXGW_PROCESS_NAME_LEN + 1];	/* printable ASCII only */
+	uint32_t adapter_refs[DXGW_MAX_ADAPTERS];	/* open references per adapter index */
+	uint32_t open_adapters;		/* sum of adapter_refs */
+	struct obj_list devices;
+	uint32_t device_count;
+	uint32_t context_count;
+};
+
+struct dxg_device {
+	struct obj_list link;		/* in dxg_process.devices */
+	uint32_t handle;
+	struct dxg_process *process;
+	struct dxg_adapter *adapter;
+	uint32_t flags;			/* d3dkmt_createdeviceflags */
+	struct obj_list contexts;
+	uint32_t context_count;
+};
+
+struct dxg_context {
+	struct obj_list link;		/* in dxg_device.contexts */
+	uint32_t handle;
+	struct dxg_device *device;
+	uint32_t node_ordinal;
+	uint32_t engine_affinity;
+	uint32_t flags;			/* d3dddi_createcontextflags */
+	uint32_t client_hint;
+	/*
+	 * The host KMD defines no context private data yet: its size is recorded and the bytes are
+	 * discarded (keeping up to 128 KiB per context would let a guest pin host memory for nothing).
+	 */
+	uint32_t priv_size;
+};
+
+struct dxg_vm_limits {
+	uint32_t max_handles;		/* live handles in the VM's table */
+	uint32_t max_processes;
+	uint32_t max_devices;		/* per VM */
+	uint32_t max_contexts;		/* per VM */
+	uint32_t max_adapter_refs;	/* open references of one process to one adapter */
+};
+
+#define DXG_VM_DEFAULT_LIMITS { \
+	.max_handles = HANDLE_TABLE_DEFAULT_MAX_LIVE, \
+	.max_processes = 1024, \
+	.max_devices = 4096, \
+	.max_contexts = 16384, \
+	.max_adapter_refs = 65535, \
+}
+
+struct dxg_vm_counters {
+	uint32_t processes;
+	uint32_t open_adapters;		/* references, summed over processes and adapters */
+	uint32_t devices;
+	uint32_t contexts;
+	uint64_t requests;		/* records consumed from the request ring */
+	uint64_t rejected;		/* records the decoder rejected */
+};
+
+struct dxg_vm {
+	struct handle_table handles;
+	struct dxg_adapter adapters[DXGW_MAX_ADAPTERS];
+	uint32_t adapter_count;
+	struct obj_list processes;
+	struct dxg_vm_limits limits;
+	struct dxg_vm_counters counters;
+	uint32_t generation;
+	uint64_t heap_size;		/* the region's host-visible heap */
+};
+
+/*
+ * Sets up an empty VM serving the backend's adapters (each gets a VM-scoped handle). `vk` must
+ * outlive the VM. Returns 0 or -ENOMEM.
+ */
+int vm_init(struct dxg_vm *vm, const struct vk_backend *vk, uint32_t generation,
+	    uint64_t heap_size, const struct dxg_vm_limits *limits);
+void vm_fini(struct dxg_vm *vm);
+
+/* Destroys every process and what it owns (CONNECT: a new guest driver instance). */
+void vm_destroy_all_processes(struct dxg_vm *vm);
+
+struct dxg_adapter *vm_find_adapter(struct dxg_vm *vm, uint32_t handle);
+struct dxg_process *vm_find_process(struct dxg_vm *vm, uint32_t handle);
+
+/* `name` is sanitized to printable ASCII. */
+int vm_create_process(struct dxg_vm *vm, uint32_t pid, const char *name, uint32_t *handle);
+void vm_destroy_process(struct dxg_vm *vm, struct dxg_process *p);
+
+int process_open_adapter(struct dxg_vm *vm, struct dxg_process *p, uint32_t adapter);
+/* Dropping the last reference destroys the process's devices on that adapter. */
+int process_close_adapter(struct dxg_vm *vm, struct dxg_process *p, uint32_t adapter);
+/* The adapter when `p` holds at least one reference to it, else NULL. */
+struct dxg_adapter *process_find_open_adapter(struct dxg_vm *vm, struct dxg_process *p,
+					      uint32_t adapter);
+
+int process_create_device(struct dxg_vm *vm, struct dxg_process *p, uint32_t adapter,
+			  uint32_t flags, uint32_t *handle);
+int process_destroy_device(struct dxg_vm *vm, struct dxg_process *p, uint32_t device);
+
+struct context_params {
+	uint32_t device;
+	uint32_t node_ordinal;
+	uint32_t engine_affinity;
+	uint32_t flags;
+	uint32_t client_hint;
+	uint32_t priv_size;
+};
+
+int process_create_context(struct dxg_vm *vm, struct dxg_process *p,
+			   const struct context_params *params, uint32_t *handle);
+int process_destroy_context(struct dxg_vm *vm, struct dxg_process *p, uint32_t context);
+
+/* Replaces every byte outside printable ASCII by '?', stopping at the first NUL. */
+void sanitize_name(char *name);
+
+#endif /* DXGD_OBJECTS_H */

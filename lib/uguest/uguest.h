@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uguest: a user-space guest for dxgd.
+ *
+ * A host process that attaches to a dxgd VM socket exactly like QEMU's ivshmem-doorbell device
+ * does (ivshmem client protocol: version, own peer id, the region memfd, every peer's eventfds),
+ * maps the shared region, checks its header like the guest driver, attaches to the rings and
+ * speaks the wire protocol of include/opendxg/wire.h. Host tests, fuzzers and benchmarks use it to
+ * drive dxgd without booting a VM. docs/uguest.md describes it in full.
+ *
+ * Conventions:
+ * - Every function that can fail returns 0 (or a count) on success and a negative errno on failure.
+ *   A reply's own status (a negative errno from dxgd) is returned the same way, so callers compare
+ *   against exact values: uguest_destroy_device() on a stale handle returns what dxgd answered.
+ * - Waits are bounded by the uguest's timeout (default UGUEST_DEFAULT_TIMEOUT_MS): -ETIMEDOUT.
+ * - Sticky failures: once the reply ring is corrupt (-EPROTO), the region's generation or state
+ *   changed under us (-ENODEV: the worker was restarted and every host object is gone) or dxgd
+ *   closed the socket (-ECONNRESET), every later call returns that error. Connect a new uguest.
+ * - Thread safety: none. A uguest belongs to one thread at a time (the rings are single-producer
+ *   single-consumer and the reply stash is unlocked). Use one uguest per thread, or lock around
+ *   every call.
+ */
+#ifndef OPENDXG_UGUEST_H
+#define OPENDXG_UGUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <opendxg/ring.h>
+#include <opendxg/wire.h>
+
+#define UGUEST_DEFAULT_TIMEOUT_MS 10000u
+
+enum uguest_wait_mode {
+	/*
+	 * Sleep in poll() on our own ring eventfd, using the ring's suppression handshake: dxgd
+	 * kicks us only while we announce that we sleep. What a guest driver with interrupts does.
+	 */
+	UGUEST_WAIT_BLOCK = 0,
+	/* Busy-poll the reply ring and never ask to be kicked: lowest latency, one CPU burnt. */
+	UGUEST_WAIT_SPIN = 1,
+};
+
+/* Do not send DXGW_OP_CONNECT after attaching (tests that want to send it themselves). */
+#define UGUEST_F_NO_CONNECT 0x1u
+
+struct uguest_options {
+	enum uguest_wait_mode wait_mode;
+	uint32_t timeout_ms;		/* 0: UGUEST_DEFAULT_TIMEOUT_MS */
+	uint32_t flags;			/* UGUEST_F_* */
+	/*
+	 * Wait until the region's generation is at least this (0: any). After a disconnect dxgd
+	 * restarts the VM's worker; a reconnecting test passes old generation + 1 so it cannot
+	 * attach to the rings of the worker that is about to go.
+	 */
+	uint32_t min_generation;
+};
+
+struct uguest;
+
+/* What we learned while connecting. Host byte order. */
+struct uguest_info {
+	uint32_t peer_id;		/* our ivshmem peer id */
+	uint32_t generation;		/* region generation we attached to */
+	uint32_t host_version;		/* region header version (DXG_PROTOCOL_VERSION of the host) */
+	uint32_t max_message;		/* region header max_message_size */
+	uint64_t region_size;
+	uint64_t host_features;
+	/* From the DXGW_OP_CONNECT reply; zero with UGUEST_F_NO_CONNECT. */
+	uint32_t connect_version;
+	uint32_t adapter_count;
+	uint64_t features;
+};
+
+struct uguest_stats {
+	uint64_t requests;		/* records published on the request ring */
+	uint64_t replies;		/* records taken from the reply ring */
+	uint64_t kicks;			/* doorbells rung (request published, or reply space freed) */
+	uint64_t sleeps;		/* poll() calls made to wait for dxgd */
+};
+
+/*
+ * Connects to the VM socket `socket_path` (opt may be NULL for defaults), waits until dxgd's
+ * worker has formatted the region (state READY), attaches the rings and, unless
+ * UGUEST_F_NO_CONNECT, sends DXGW_OP_CONNECT. Errors: -errno from socket calls; -EPROTO for a
+ * server that breaks the ivshmem protocol or a region header that fails validation;
+ * -ETIMEDOUT; -ECONNRESET when dxgd hangs up; -EBUSY when dxgd refuses us because another guest
+ * is attached to the VM; or the CONNECT reply's status.
+ */
+int uguest_connect(const char *socket_path, const struct uguest_options *opt, struct uguest **out);
+
+/* Disconnects (dxgd then restarts the VM's worker) and frees everything. NULL is a no-op. */
+void uguest_close(struct uguest *g);
+
+void uguest_get_info(const struct uguest *g, struct uguest_info *info);
+uint32_t uguest_generation(const struct uguest *g);
+void uguest_get_stats(const struct uguest *g, struct uguest_stats *stats);
+void uguest_set_timeout(struct uguest *g, uint32_t timeout_ms);
+void uguest_set_wait_mode(struct uguest *g, enum uguest_wait_mode mode);
+
+/*
+ * Publishes one request (header built here, body copied after it) and rings the doorbell if dxgd
+ * sleeps. `*request_id` receives the id to wait for. A full request ring is waited out (draining
+ * replies meanwhile, so dxgd can never block on us). Does not wait for the reply: several requests
+ * may be outstanding, and replies may arrive in any order.
+ */
+int uguest_send(struct uguest *g, uint16_t opcode, uint32_t process, const void *body,
+		uint32_t body_len, uint64_t *request_id);
+
+/*
+ * Waits for the reply to `request_id` (replies to other ids that arrive meanwhile are kept for
+ * their own uguest_wait). Returns the reply's status (0 or a negative errno from dxgd) or a local
+ * error. On success the reply body is copied to `reply_body` (up to `reply_max` bytes, the rest
+ * zero-filled as the wire rules say a missing tail reads as zero) and `*reply_len` (may be NULL)
+ * gets the body length dxgd sent, which may exceed reply_max (a longer, newer body).
+ */
+int uguest_wait(struct uguest *g, uint64_t request_id, void *reply_body, uint32_t reply_max,
+		uint32_t *reply_len);
+
+/* uguest_send() + uguest_wait(). */
+int uguest_call(struct uguest *g, uint16_t opcode, uint32_t process, const void *body,
+		uint32_t body_len, void *reply_body, uint32_t reply_max, uint32_t *reply_len);
+
+/*
+ * For hostile tests: publishes `len` arbitrary bytes as one ring record (no header is added or
+ * checked) and rings the doorbell. If the bytes carry a header whose request id you chose, its
+ * reply can be awaited with uguest_wait(); pick ids with bit 63 set, uguest_send() never uses
+ * those. -EMSGSIZE when len is 0 or exceeds the ring's max payload.
+ */
+int uguest_send_raw(struct uguest *g, const void *record, uint32_t len);
+
+/* Replies received but not yet claimed by uguest_wait() (e.g. answers to raw records). */
+uint32_t uguest_pending_replies(const struct uguest *g);
+
+/* Drops every unclaimed reply. */
+void uguest_discard_replies(struct uguest *g);
+
+/*
+ * Raw access for tests that corrupt shared state: the mapped region (header at offset 0) and our
+ * two ring views (request: we produce; reply: we consume). Writing through these breaks the VM on
+ * purpose; dxgd must survive it.
+ */
+void *uguest_region(const struct uguest *g, uint64_t *size);
+struct dxg_ring *uguest_request_ring(struct uguest *g);
+struct dxg_ring *uguest_reply_ring(struct uguest *g);
+
+/* Rings dxgd's DXG_VECTOR_RING doorbell unconditionally (what a guest's doorbell write does). */
+int uguest_kick(struct uguest *g);
+
+/* ---- typed helpers for the opcodes (host byte order in and out) ---- */
+
+struct uguest_adapter {
+	uint32_t handle;
+	uint32_t luid_low;
+	uint32_t luid_high;
+	uint32_t flags;			/* DXGW_ADAPTER_* */
+};
+
+/* DXGW_OP_CONNECT again (the host forgets the VM's objects); fills the connect fields of info. */
+int uguest_handshake(struct uguest *g, uint64_t guest_features, struct uguest_info *info);
+int uguest_nop(struct uguest *g);
+int uguest_create_process(struct uguest *g, uint32_t pid, const char *name, uint32_t *process);
+int uguest_destroy_process(struct uguest *g, uint32_t process);
+/* Fills up to `max` adapters; *count gets how many dxgd reported (may exceed max). */
+int uguest_enum_adapters(struct uguest *g, struct uguest_adapter *adapters, uint32_t max,
+			 uint32_t *count);
+int uguest_open_adapter(struct uguest *g, uint32_t process, uint32_t adapter);
+int uguest_close_adapter(struct uguest *g, uint32_t process, uint32_t adapter);
+/* `data` is input and output, `size` bytes (1..DXGW_MAX_QAI_DATA). */
+int uguest_query_adapter_info(struct uguest *g, uint32_t process, uint32_t adapter, uint32_t type,
+			      void *data, uint32_t size);
+int uguest_create_device(struct uguest *g, uint32_t process, uint32_t adapter, uint32_t flags,
+			 uint32_t *device);
+int uguest_destroy_device(struct uguest *g, uint32_t process, uint32_t device);
+
+struct uguest_context_args {
+	uint32_t device;
+	uint32_t node_ordinal;
+	uint32_t engine_affinity;
+	uint32_t flags;
+	uint32_t client_hint;
+	const void *priv;
+	uint32_t priv_size;
+};
+int uguest_create_context(struct uguest *g, uint32_t process,
+			  const struct uguest_context_args *args, uint32_t *context);
+int uguest_destroy_context(struct uguest *g, uint32_t process, uint32_t context);
+
+#endif /* OPENDXG_UGUEST_H */

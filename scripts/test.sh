@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Runs every opendxg test, from a fresh Debian 12 machine (as root):
+#   1. installs the Debian packages the project needs (scripts/install-deps),
+#   2. builds everything, plus an ASan/UBSan build of the host code (scripts/build --asan),
+#   3. unit and host tests under the sanitizers (meson test in build-asan/),
+#   4. the ring stress test and the ABI checks in the optimised build,
+#   5. kernel style (checkpatch) on the guest driver,
+#   6. guest tests in real QEMU guests with opendxg.ko against a real dxgd on lavapipe
+#      (one guest, then two guests on one dxgd), through scripts/vm-run,
+#   7. a short benchmark run, to prove the benchmark works (its numbers are not judged).
+# Prints one line per step and ends with "N passed, N failed"; exits non-zero if any step failed.
+# Logs of every step are kept in out/test-logs/.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "test.sh: run as root (it installs Debian packages and boots QEMU guests)" >&2
+	exit 2
+fi
+
+logdir="$top/out/test-logs"
+rm -rf "$logdir"
+mkdir -p "$logdir"
+
+passed=0
+failed=0
+failed_steps=()
+
+# step NAME COMMAND... : runs COMMAND with its output in $logdir/NAME.log.
+step() {
+	local name=$1
+	shift
+	local log="$logdir/$name.log"
+	local start=$SECONDS
+	if "$@" >"$log" 2>&1; then
+		passed=$((passed + 1))
+		printf 'PASS  %-28s (%ds)\n' "$name" $((SECONDS - start))
+	else
+		failed=$((failed + 1))
+		failed_steps+=("$name")
+		printf 'FAIL  %-28s (%ds) — last lines of %s:\n' "$name" $((SECONDS - start)) "$log"
+		tail -n 40 "$log" | sed 's/^/    | /'
+	fi
+}
+
+echo "== opendxg tests =="
+step install-deps scripts/install-deps
+step build scripts/build --asan
+if [ "$failed" -ne 0 ]; then
+	echo "build failed: not running tests"
+	echo "$passed passed, $failed failed"
+	exit 1
+fi
+
+# Host code under ASan/UBSan: unit tests (ring, handle table, decoder, ABI) and dxgd driven by
+# user-space guests. UBSan reports abort the test (halt_on_error) so none can pass unnoticed.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+step unit-host-asan meson test -C build-asan --print-errorlogs --no-rebuild --suite opendxg
+# The optimised build runs the stress test at full speed and the host tests once more without
+# sanitizer timing distortions.
+step unit-host meson test -C build --print-errorlogs --no-rebuild --suite opendxg
+
+step checkpatch scripts/checkpatch
+
+vmrun=(scripts/vm-run --no-build --timeout 600)
+guest_bins=(build/tests/vm/dxgtest-wsl build/tests/vm/dxgtest-errors build/tests/vm/dxgtest-process
+	build/tests/vm/dxgtest-twovm build/tools/dxgctl)
+step vm-wsl-sequence "${vmrun[@]}" "${guest_bins[@]}" -- dxgtest-wsl
+step vm-errors "${vmrun[@]}" "${guest_bins[@]}" -- dxgtest-errors
+step vm-process-isolation "${vmrun[@]}" "${guest_bins[@]}" -- dxgtest-process
+step vm-two-guests "${vmrun[@]}" --vms 2 "${guest_bins[@]}" -- dxgtest-twovm
+step vm-arbitrary-binary "${vmrun[@]}" --vms 2 build/tests/vm/hello-static -- hello-static
+
+step bench-smoke build/bench/dxg-bench-rtt --iterations 2000
+
+echo
+if [ "$failed" -ne 0 ]; then
+	echo "failed steps: ${failed_steps[*]} (logs in out/test-logs/)"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dxgctl host commands: talk to dxgd's control socket (docs/internals.md, "Control socket").
+ *
+ * The protocol is one command line out, one JSON document back, then the broker closes. The
+ * document comes from another program, so the reader is bounded (size, time) and the printer
+ * treats every field as optional: a field it does not find prints as "-".
+ */
+#include "dxgctl.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* A status document of many VMs and processes stays far below this; more means a broken peer. */
+#define MAX_REPLY_BYTES (16u * 1024u * 1024u)
+/* The broker asks every worker in turn; a worker restarting under TCG can take a while. */
+#define REPLY_TIMEOUT_S 15
+
+/* Connects to @path. Returns the socket or -1 with the message printed. */
+static int connect_control(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct timeval timeout = { .tv_sec = REPLY_TIMEOUT_S };
+	int sock;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		dxgctl_error("control socket path too long: %s", path);
+		return -1;
+	}
+	strcpy(addr.sun_path, path);
+	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0) {
+		dxgctl_error("socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		int err = errno;
+
+		close(sock);
+		if (err == ENOENT || err == ECONNREFUSED)
+			dxgctl_error("dxgd not running at %s", path);
+		else if (err == EACCES || err == EPERM)
+			dxgctl_error("no permission to connect to dxgd at %s (run as root?)", path);
+		else
+			dxgctl_error("cannot connect to dxgd at %s: %s", path, strerror(err));
+		return -1;
+	}
+	setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+	setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+	return sock;
+}
+
+/*
+ * Sends @command and reads the reply up to EOF. Returns a malloc()ed NUL-terminated string
+ * (*@len bytes), or NULL with the message printed.
+ */
+static char *control_request(const char *path, const char *command, size_t *len)
+{
+	size_t used = 0, capacity = 4096, sent = 0, command_len = strlen(command);
+	char *reply;
+	int sock;
+
+	sock = connect_control(path);
+	if (sock < 0)
+		return NULL;
+	while (sent < command_len) {
+		ssize_t n = send(sock, command + sent, command_len - sent, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			dxgctl_error("cannot send to dxgd at %s: %s", path, strerror(errno));
+			close(sock);
+			return NULL;
+		}
+		sent += (size_t)n;
+	}
+	reply = malloc(capacity);
+	if (!reply) {
+		dxgctl_error("out of memory");
+		close(sock);
+		return NULL;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (used + 1 == capacity) {
+			char *bigger;
+
+			if (capacity >= MAX_REPLY_BYTES) {
+				dxgctl_error("reply from dxgd larger than %u bytes",
+					     MAX_REPLY_BYTES);
+				goto fail;
+			}
+			bigger = realloc(reply, capacity * 2);
+			if (!bigger) {
+				dxgctl_error("out of memory");
+				goto fail;
+			}
+			reply = bigger;
+			capacity *= 2;
+		}
+		n = recv(sock, reply + used, capacity - 1 - used, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				dxgctl_error("dxgd at %s did not answer within %d s", path,
+					     REPLY_TIMEOUT_S);
+			else
+				dxgctl_error("cannot read from dxgd at %s: %s", path,
+					     strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	close(sock);
+	reply[used] = '\0';
+	*len = used;
+	return reply;
+
+fail:
+	free(reply);
+	close(sock);
+	return NULL;
+}
+
+/* Field accessors that tolerate absence and wrong types. */
+static json_object *field(json_object *obj, const char *key)
+{
+	json_object *value = NULL;
+
+	if (obj && json_object_is_type(obj, json_type_object))
+		json_object_object_get_ex(obj, key, &value);
+	return value;
+}
+
+static const char *str_field(json_object *obj, const char *key, char *buf, size_t size)
+{
+	json_object *value = field(obj, key);
+
+	if (!value || json_object_is_type(value, json_type_null))
+		return "-";
+	if (json_object_is_type(value, json_type_string))
+		return json_object_get_string(value);
+	if (json_object_is_type(value, json_type_boolean))
+		return json_object_get_boolean(value) ? "yes" : "no";
+	if (json_object_is_type(value, json_type_int)) {
+		snprintf(buf, size, "%lld", (long long)json_object_get_int64(value));
+		return buf;
+	}
+	return json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN);
+}
+
+static bool int_field(json_object *obj, const char *key, int64_t *out)
+{
+	json_object *value = field(obj, key);
+
+	if (!value || !json_object_is_type(value, json_type_int))
+		return false;
+	*out = json_object_get_int64(value);
+	return true;
+}
+
+static bool bool_field(json_object *obj, const char *key)
+{
+	json_object *value = field(obj, key);
+
+	return value && json_object_is_type(value, json_type_boolean) &&
+	       json_object_get_boolean(value);
+}
+
+static size_t array_length(json_object *array)
+{
+	return array && json_object_is_type(array, json_type_array)
+		       ? json_object_array_length(array) : 0;
+}
+
+/* A PCI-style id column: 0x1234, wider ids (Vulkan vendor ids like 0x10005) as they come. */
+static void print_id(json_object *adapter, const char *key)
+{
+	char text[24] = "-";
+	int64_t value;
+
+	if (int_field(adapter, key, &value))
+		snprintf(text, sizeof(text), "0x%04llx", (unsigned long long)value);
+	printf("%-7s ", text);
+}
+
+static void print_adapters(json_object *adapters)
+{
+	size_t n = array_length(adapters);
+
+	if (n == 0) {
+		printf("  adapters   none\n");
+		return;
+	}
+	printf("  adapters\n");
+	printf("    %-10s %-23s %-7s %-7s %-13s %-12s %s\n", "HANDLE", "LUID", "VENDOR",
+	       "DEVICE", "TYPE", "DEVICE-LOCAL", "NAME");
+	for (size_t i = 0; i < n; i++) {
+		json_object *a = json_object_array_get_idx(adapters, i);
+		char b1[32], b2[32], bytes[32] = "-";
+		int64_t value;
+
+		if (int_field(a, "device_local_bytes", &value) && value >= 0)
+			dxgctl_format_bytes((uint64_t)value, bytes, sizeof(bytes));
+		printf("    %-10s %-23s ", str_field(a, "handle", b1, sizeof(b1)),
+		       str_field(a, "luid", b2, sizeof(b2)));
+		print_id(a, "vendor_id");
+		print_id(a, "device_id");
+		printf("%-13s %-12s %s\n", str_field(a, "device_type", b1, sizeof(b1)), bytes,
+		       str_field(a, "name", b2, sizeof(b2)));
+	}
+}
+
+static void print_processes(json_object *processes)
+{
+	size_t n = array_length(processes);
+
+	if (n == 0) {
+		printf("  processes  none\n");
+		return;
+	}
+	printf("  processes\n");
+	printf("    %-8s %-16s %8s %8s %8s\n", "PID", "NAME", "ADAPTERS", "DEVICES", "CONTEXTS");
+	for (size_t i = 0; i < n; i++) {
+		json_object *p = json_object_array_get_idx(processes, i);
+		char b[5][32];
+
+		printf("    %-8s %-16s %8s %8s %8s\n", str_field(p, "pid", b[0], sizeof(b[0])),
+		       str_field(p, "name", b[1], sizeof(b[1])),
+		       str_field(p, "open_adapters", b[2], sizeof(b[2])),
+		       str_field(p, "devices", b[3], sizeof(b[3])),
+		       str_field(p, "contexts", b[4], sizeof(b[4])));
+	}
+}
+
+static void print_counters(json_object *counters)
+{
+	static const char *const keys[] = { "processes", "open_adapters", "devices", "contexts",
+					    "handles", "requests", "rejected" };
+	bool any = false;
+
+	printf("  counters  ");
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		int64_t value;
+
+		if (!int_field(counters, keys[i], &value))
+			continue;
+		printf("%s %s %lld", any ? "," : "", keys[i], (long long)value);
+		any = true;
+	}
+	printf("%s\n", any ? "" : " -");
+}
+
+static void print_vm(json_object *vm)
+{
+	json_object *worker = field(vm, "worker");
+	char b[6][32];
+	int64_t region;
+	bool connected = bool_field(vm, "connected");
+
+	if (int_field(vm, "region_size", &region) && region >= 0)
+		dxgctl_format_bytes((uint64_t)region, b[0], sizeof(b[0]));
+	else
+		strcpy(b[0], "-");
+	printf("VM %s\n", str_field(vm, "name", b[1], sizeof(b[1])));
+	printf("  socket     %s\n", str_field(vm, "socket", b[1], sizeof(b[1])));
+	printf("  region     %s\n", b[0]);
+	if (connected)
+		printf("  guest      connected (peer %s)\n", str_field(vm, "peer_id", b[1],
+								 sizeof(b[1])));
+	else
+		printf("  guest      not connected\n");
+	printf("  worker     %s, pid %s, generation %s, restarts %s, crashes %s\n",
+	       str_field(vm, "worker_state", b[1], sizeof(b[1])),
+	       str_field(vm, "worker_pid", b[2], sizeof(b[2])),
+	       str_field(vm, "generation", b[3], sizeof(b[3])),
+	       str_field(vm, "worker_restarts", b[4], sizeof(b[4])),
+	       str_field(vm, "worker_crashes", b[5], sizeof(b[5])));
+	if (!worker || json_object_is_type(worker, json_type_null)) {
+		printf("  (no details from the worker: it is starting or did not answer)\n");
+		return;
+	}
+	if (bool_field(worker, "broken"))
+		printf("  BROKEN     the worker marked this VM broken (malformed guest data)\n");
+	print_adapters(field(worker, "adapters"));
+	print_processes(field(worker, "processes"));
+	if (bool_field(worker, "processes_truncated"))
+		printf("    (process list left out: too many to report)\n");
+	print_counters(field(worker, "counters"));
+}
+
+static int print_status(const char *text, size_t len)
+{
+	enum json_tokener_error err = json_tokener_success;
+	json_object *root, *vms;
+	char b[32];
+	size_t n;
+
+	root = json_tokener_parse_verbose(text, &err);
+	if (!root || (size_t)strlen(text) != len) {
+		dxgctl_error("dxgd sent an unreadable status (%s)",
+			     root ? "embedded NUL" : json_tokener_error_desc(err));
+		json_object_put(root);
+		return DXGCTL_EXIT_FAILURE;
+	}
+	if (field(root, "error")) {
+		dxgctl_error("dxgd: %s", str_field(root, "error", b, sizeof(b)));
+		json_object_put(root);
+		return DXGCTL_EXIT_FAILURE;
+	}
+	vms = field(root, "vms");
+	n = array_length(vms);
+	printf("dxgd %s, %zu VM%s\n", str_field(root, "version", b, sizeof(b)), n,
+	       n == 1 ? "" : "s");
+	for (size_t i = 0; i < n; i++) {
+		putchar('\n');
+		print_vm(json_object_array_get_idx(vms, i));
+	}
+	json_object_put(root);
+	return DXGCTL_EXIT_OK;
+}
+
+static int host_status(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "control", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = getenv(DXGCTL_CONTROL_ENV);
+	bool json = false;
+	size_t len = 0;
+	char *reply;
+	int opt, ret;
+
+	if (!path || !path[0])
+		path = DXGCTL_DEFAULT_CONTROL;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "jc:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'c':
+			path = optarg;
+			break;
+		case 'h':
+			printf("usage: dxgctl host status [--json] [--control PATH]\n");
+			return DXGCTL_EXIT_OK;
+		default:
+			return DXGCTL_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		dxgctl_error("host status: unexpected argument '%s'", argv[optind]);
+		return DXGCTL_EXIT_USAGE;
+	}
+	reply = control_request(path, "status\n", &len);
+	if (!reply)
+		return DXGCTL_EXIT_FAILURE;
+	if (json) {
+		fwrite(reply, 1, len, stdout);
+		if (len == 0 || reply[len - 1] != '\n')
+			putchar('\n');
+		ret = DXGCTL_EXIT_OK;
+	} else {
+		ret = print_status(reply, len);
+	}
+	free(reply);
+	return ret;
+}
+
+int dxgctl_host(int argc, char **argv)
+{
+	if (!strcmp(argv[0], "status"))
+		return host_status(argc, argv);
+	dxgctl_error("host: unknown subcommand '%s' (try: dxgctl host status)", argv[0]);
+	return DXGCTL_EXIT_USAGE;
+}
