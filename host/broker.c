@@ -307,7 +307,7 @@ static void __attribute__((noreturn)) worker_exec(struct vm *vm, int child_sock,
 static void worker_start(struct vm *vm)
 {
 	struct broker *broker = vm->broker;
-	char generation[16], seed[24], doorbells[32], region_fd[8], broker_fd[8];
+	char generation[16], seed[24], doorbells[32], region_fd[8], broker_fd[8], poll_us[16];
 	char *argv[] = {
 		"dxgd", "--worker",
 		"--vm-name", (char *)vm->cfg->name,
@@ -317,6 +317,7 @@ static void worker_start(struct vm *vm)
 		"--doorbell-fds", doorbells,
 		"--luid-seed", seed,
 		"--log-level", (char *)log_level_names[dxg_log_get_level()],
+		"--poll-us", poll_us,
 		NULL,
 	};
 	int pair[2];
@@ -325,6 +326,7 @@ static void worker_start(struct vm *vm)
 
 	snprintf(generation, sizeof(generation), "%u", vm->generation + 1);
 	snprintf(seed, sizeof(seed), "%016" PRIx64, broker->luid_seed);
+	snprintf(poll_us, sizeof(poll_us), "%u", broker->cfg->worker_poll_us);
 	snprintf(region_fd, sizeof(region_fd), "%d", WORKER_REGION_FD);
 	snprintf(broker_fd, sizeof(broker_fd), "%d", WORKER_BROKER_FD);
 	for (unsigned v = 0; v < DXG_VECTORS; v++)

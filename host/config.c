@@ -46,6 +46,9 @@ static void print_help(void)
 	       "  --control SOCKET         control socket for 'dxgctl host ...'\n"
 	       "                           (default " DXGD_DEFAULT_CONTROL ")\n"
 	       "  --log-level LEVEL        error, warn, info or debug (default info)\n"
+	       "  --worker-poll-us N       workers busy-poll the request ring for N microseconds\n"
+	       "                           before sleeping (0..1000000, default 0: trades a CPU\n"
+	       "                           for latency; see docs/bench.md)\n"
 	       "  -h, --help               show this help and exit\n"
 	       "  --version                show the version and exit\n"
 	       "\n"
@@ -614,12 +617,13 @@ static bool check_unique(const struct dxgd_config *cfg)
 
 enum dxgd_config_result dxgd_config_parse(int argc, char **argv, struct dxgd_config *cfg)
 {
-	enum { OPT_VM = 256, OPT_CONFIG, OPT_CONTROL, OPT_LOG_LEVEL, OPT_VERSION };
+	enum { OPT_VM = 256, OPT_CONFIG, OPT_CONTROL, OPT_LOG_LEVEL, OPT_POLL_US, OPT_VERSION };
 	static const struct option options[] = {
 		{ "vm", required_argument, NULL, OPT_VM },
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+		{ "worker-poll-us", required_argument, NULL, OPT_POLL_US },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -629,6 +633,7 @@ enum dxgd_config_result dxgd_config_parse(int argc, char **argv, struct dxgd_con
 	const char *control = NULL;
 	bool cli_level_set = false, file_level_set = false;
 	enum dxg_log_level cli_level = DXG_LOG_INFO, file_level = DXG_LOG_INFO;
+	uint32_t poll_us = 0;
 	int opt;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -662,6 +667,19 @@ enum dxgd_config_result dxgd_config_parse(int argc, char **argv, struct dxgd_con
 			}
 			cli_level_set = true;
 			break;
+		case OPT_POLL_US: {
+			char *end;
+			unsigned long us;
+
+			errno = 0;
+			us = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || us > 1000000) {
+				usage_error("invalid --worker-poll-us '%s' (0..1000000)", optarg);
+				goto usage;
+			}
+			poll_us = (uint32_t)us;
+			break;
+		}
 		case 'h':
 			print_help();
 			dxgd_config_free(&cli);
@@ -702,6 +720,7 @@ enum dxgd_config_result dxgd_config_parse(int argc, char **argv, struct dxgd_con
 	} else if (cfg->control[0] == '\0') {
 		snprintf(cfg->control, sizeof(cfg->control), "%s", DXGD_DEFAULT_CONTROL);
 	}
+	cfg->worker_poll_us = poll_us;
 	if (cli_level_set)
 		cfg->log_level = cli_level;
 	else if (file_level_set)

@@ -41,6 +41,7 @@ struct dxgd_config {
 	char control[DXGD_SOCKET_PATH_MAX + 1];
 	struct dxgd_socket_access control_access;
 	enum dxg_log_level log_level;
+	uint32_t worker_poll_us;	/* passed to workers as --poll-us (0: always sleep) */
 };
 
 enum dxgd_config_result {

@@ -13,8 +13,9 @@
  * - hdr.process names the host process object (from DXGW_OP_CREATE_PROCESS) for process-scoped
  *   opcodes and is 0 for VM-scoped ones (CONNECT, NOP, CREATE_PROCESS, ENUM_ADAPTERS).
  * - A reply carries hdr.status = 0 or a negative Linux errno (as s32). A reply with a non-zero
- *   status has no body. Bodies may grow in later minor versions: a receiver accepts a longer body
- *   and ignores the tail, and treats a missing tail as zero.
+ *   status has no body. Reply bodies may grow in later minor versions: a guest accepts a longer
+ *   reply body and ignores the tail. Request bodies have exactly the documented size; a longer
+ *   request body may only be sent under a negotiated feature bit.
  */
 #ifndef OPENDXG_WIRE_H
 #define OPENDXG_WIRE_H
