@@ -93,6 +93,7 @@ struct worker {
 	struct vk_backend vk;
 	struct dxg_vm vm;
 	bool vm_ready;
+	bool rings_synced;	/* the guest acknowledged this generation (region.h) */
 	bool broken;
 	bool stop;
 	struct dxg_ratelimit reject_log;
@@ -273,6 +274,38 @@ static void mark_broken(struct worker *w, const char *why)
 }
 
 /* ---- ring service ---- */
+
+/*
+ * The rings are served only after the guest acknowledged this generation in the header. At that
+ * moment we start both rings at the indices the guest declared with its acknowledgment: a
+ * request tail or reply head that the guest stored for the previous generation, after we
+ * formatted the rings, is then just the new start instead of garbage, and whatever the guest
+ * published after acknowledging is still ahead of us. The acquire pairs with the guest's
+ * release of guest_generation, which follows its stores of the declared starts.
+ */
+static bool rings_sync(struct worker *w)
+{
+	const struct dxg_region_header *h = (const struct dxg_region_header *)w->region;
+	uint32_t acked = dxg_from_le32(dxg_load_acquire(&h->guest_generation));
+	uint32_t tail, head;
+
+	if (acked != w->opt.generation)
+		return false;
+	/* Read once: the guest may change them again, but we start exactly where we read. */
+	tail = dxg_from_le32(dxg_read_once(h->guest_request_start));
+	head = dxg_from_le32(dxg_read_once(h->guest_reply_start));
+	if ((tail | head) & (DXG_RING_ALIGN - 1)) {
+		mark_broken(w, "misaligned ring index at the generation handshake");
+		return false;
+	}
+	w->requests.local = tail;
+	dxg_store_release(&w->requests.ctrl->head, dxg_to_le32(tail));
+	w->replies.local = head;
+	dxg_store_release(&w->replies.ctrl->tail, dxg_to_le32(head));
+	w->rings_synced = true;
+	log_debug("guest acknowledged generation %u", acked);
+	return true;
+}
 
 static uint32_t largest_reply_record(const struct worker *w)
 {
@@ -563,7 +596,10 @@ static int run(struct worker *w)
 		int timeout = -1;
 		int n;
 
-		if (!w->broken) {
+		if (!w->broken && !w->rings_synced && !rings_sync(w)) {
+			/* The guest rings the doorbell right after its acknowledgement. */
+			timeout = w->broken ? -1 : WORKER_RECHECK_MS;
+		} else if (!w->broken) {
 			enum serve_result r = serve_batch(w);
 
 			timeout = WORKER_RECHECK_MS;

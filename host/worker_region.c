@@ -143,13 +143,15 @@ void region_format(void *base, int fd, const struct region_layout *l, uint32_t g
 	h->host_features = dxg_to_le64(DXG_FEATURE_MASK);
 	h->generation = dxg_to_le32(generation);
 	h->max_message_size = dxg_to_le32(l->max_message);
-	h->reserved0 = 0;
+	h->guest_generation = 0;
 	fill_ring(&h->request_ring, l->request_ctrl, l->request_data, l->request_size);
 	fill_ring(&h->reply_ring, l->reply_ctrl, l->reply_data, l->reply_size);
 	h->fence_offset = dxg_to_le64(l->fence_offset);
 	h->fence_size = dxg_to_le64(l->fence_size);
 	h->heap_offset = dxg_to_le64(l->heap_offset);
 	h->heap_size = dxg_to_le64(l->heap_size);
+	h->guest_request_start = 0;
+	h->guest_reply_start = 0;
 	memset(h->reserved, 0, sizeof(h->reserved));
 	dxg_ring_format((struct dxg_ring_ctrl *)(bytes + l->request_ctrl));
 	dxg_ring_format((struct dxg_ring_ctrl *)(bytes + l->reply_ctrl));

@@ -2,7 +2,8 @@
 /*
  * Layout of a VM's shared region (ivshmem BAR2, or the memfd a user-space guest maps).
  *
- * The host daemon creates and formats the region; the guest only reads the header. All multi-byte
+ * The host daemon creates and formats the region; the guest only reads the header, except for
+ * guest_generation. All multi-byte
  * fields are little-endian. The layout is described by offsets so the host can grow or move parts
  * without breaking older guests; a guest validates every offset and size against the region size
  * before it touches anything (see dxg_region_validate()).
@@ -74,14 +75,27 @@ struct dxg_region_header {
 	dxg_le32 generation;
 	dxg_le32 state;			/* DXG_REGION_STATE_* */
 	dxg_le32 max_message_size;	/* largest ring record payload either side may send */
-	dxg_le32 reserved0;		/* MBZ */
+	/*
+	 * Written by the guest (with guest_request_start/guest_reply_start below): the generation
+	 * it attached its rings to. The host formats it to 0 and serves the rings only once it
+	 * equals `generation`. A guest attaching to a generation takes its private ring indices
+	 * from shared memory, writes them to guest_request_start (its request tail) and
+	 * guest_reply_start (its reply head), then publishes guest_generation (release) and rings
+	 * the doorbell. The host, on seeing the acknowledgment (acquire), starts both rings at the
+	 * declared indices. This closes the restart race: an index the guest stored for the old
+	 * generation after a new worker formatted the rings is simply where the new rings start,
+	 * and records the guest publishes after acknowledging are never skipped.
+	 */
+	dxg_le32 guest_generation;
 	struct dxg_region_ring request_ring;	/* guest produces, host consumes */
 	struct dxg_region_ring reply_ring;	/* host produces, guest consumes */
 	dxg_le64 fence_offset;		/* fence storage: u64 slots, page aligned */
 	dxg_le64 fence_size;
 	dxg_le64 heap_offset;		/* host-visible allocation heap, page aligned */
 	dxg_le64 heap_size;
-	dxg_le64 reserved[16];		/* MBZ; pads the header to 256 bytes */
+	dxg_le32 guest_request_start;	/* guest writes: its request tail at acknowledgment */
+	dxg_le32 guest_reply_start;	/* guest writes: its reply head at acknowledgment */
+	dxg_le64 reserved[15];		/* MBZ; pads the header to 256 bytes */
 };
 DXG_ASSERT_SIZE(struct dxg_region_header, 256);
 

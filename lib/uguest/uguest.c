@@ -299,7 +299,7 @@ static int region_validate(const struct dxg_region_header *h, uint64_t mapped_si
 	if (dxg_from_le64(h->magic) != DXG_REGION_MAGIC ||
 	    (version >> 16) != DXG_PROTOCOL_MAJOR ||
 	    dxg_from_le32(h->header_size) != DXG_REGION_HEADER_SIZE ||
-	    dxg_from_le64(h->region_size) != mapped_size || h->reserved0 != 0)
+	    dxg_from_le64(h->region_size) != mapped_size)
 		return -EPROTO;
 	for (size_t i = 0; i < sizeof(h->reserved) / sizeof(h->reserved[0]); i++)
 		if (h->reserved[i] != 0)
@@ -826,6 +826,19 @@ static int attach_rings(struct uguest *g)
 	g->tx = malloc(g->max_message);
 	if (!g->rx || !g->tx)
 		return -ENOMEM;
+
+	/*
+	 * Acknowledge the generation with the indices our rings start at: dxgd starts its side
+	 * exactly there (region.h, guest_generation). The release orders the declared starts
+	 * before the acknowledgement; the kick wakes dxgd, which does not look at the rings
+	 * before it sees the acknowledgement.
+	 */
+	g->hdr->guest_request_start = dxg_to_le32(g->req.local);
+	g->hdr->guest_reply_start = dxg_to_le32(g->rep.local);
+	dxg_store_release(&g->hdr->guest_generation, dxg_to_le32(g->info.generation));
+	ret = uguest_kick(g);
+	if (ret)
+		return ret;
 
 	g->info.peer_id = g->peer_id;
 	g->info.host_version = dxg_from_le32(h->version);

@@ -110,9 +110,10 @@ int uguest_send(struct uguest *g, uint16_t opcode, uint32_t process, const void 
 /*
  * Waits for the reply to `request_id` (replies to other ids that arrive meanwhile are kept for
  * their own uguest_wait). Returns the reply's status (0 or a negative errno from dxgd) or a local
- * error. On success the reply body is copied to `reply_body` (up to `reply_max` bytes, the rest
- * zero-filled as the wire rules say a missing tail reads as zero) and `*reply_len` (may be NULL)
- * gets the body length dxgd sent, which may exceed reply_max (a longer, newer body).
+ * error. On success the reply body is copied to `reply_body` (up to `reply_max` bytes; the rest
+ * of the buffer is zeroed, so nothing stale survives a short body) and `*reply_len` (may be NULL)
+ * gets the body length dxgd sent, which may exceed reply_max (a longer, newer body). Whether a
+ * short body is acceptable is the caller's call: the typed helpers below answer -EPROTO.
  */
 int uguest_wait(struct uguest *g, uint64_t request_id, void *reply_body, uint32_t reply_max,
 		uint32_t *reply_len);

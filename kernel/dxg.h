@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * opendxg guest driver: private declarations shared by the module's files.
+ *
+ * Files, one concern each (glue vs core as in vboxguest):
+ *   dxg_drv.c        module init/exit, /dev/dxg file operations, ivshmem PCI glue (probe/remove,
+ *                    BARs, MSI-X vectors)
+ *   dxg_transport.c  the channel: region header validation, ring attach, CONNECT, dxg_call(),
+ *                    reply draining, generation changes (worker restarts)
+ *   dxg_process.c    per-process state (one per thread group): host process, adapter handles
+ *   dxg_ioctl.c      the ioctl dispatcher (one copy-in/copy-out choke point) and the handlers
+ *
+ * Lock order (outermost first; never take an outer lock while holding an inner one):
+ *
+ *   dxg_global.process_lock    (mutex)  the process list; never held across a host call
+ *   dxg_global.channel_rwsem   (rwsem)  read: an ioctl or a release uses dxg_global.channel;
+ *                                       write: PCI probe/remove publish or retract the channel
+ *   dxg_process.lock           (mutex)  a process's adapter table and host process handle;
+ *                                       may be held across host calls
+ *   dxg_channel.send_lock      (mutex)  request ring producer (ring.local)
+ *   dxg_channel.recv_lock      (mutex)  reply ring consumer and the receive scratch buffer
+ *   dxg_channel.lock           (spinlock) state, generation, epoch, request ids, pending list
+ *
+ * The connect work (dxg_channel.connect_work) takes send_lock, recv_lock and lock; it never takes
+ * channel_rwsem or a process lock, so PCI remove may cancel it while holding nothing.
+ */
+#ifndef DXG_H
+#define DXG_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/rwsem.h>
+#include <linux/kref.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/completion.h>
+#include <linux/xarray.h>
+#include <linux/atomic.h>
+#include <linux/sched.h>
+
+#include <opendxg/region.h>
+#include <opendxg/ring.h>
+#include <opendxg/wire.h>
+#include <opendxg/handle.h>
+
+#define DXG_DRIVER_NAME "opendxg"
+
+/* ivshmem-doorbell BAR0 registers. */
+#define DXG_REG_INTR_MASK 0x00
+#define DXG_REG_INTR_STATUS 0x04
+#define DXG_REG_IV_POSITION 0x08
+#define DXG_REG_DOORBELL 0x0c
+#define DXG_HOST_PEER 0u	/* dxgd is always ivshmem peer 0 */
+
+/* How long the guest waits for the host; see docs/kernel.md for the errno each one yields. */
+#define DXG_READY_TIMEOUT_MS 10000	/* region state READY after a (re)start */
+#define DXG_CALL_TIMEOUT_MS 30000	/* one request: ring space + reply */
+#define DXG_POLL_SLICE_MS 100		/* waiters re-check the rings this often */
+#define DXG_CONNECT_TIMEOUT_MS 10000	/* CONNECT: the host has just formatted the region */
+
+/* Per-process cap on open adapter handles (each holds a host reference). */
+#define DXG_MAX_ADAPTER_HANDLES 4096u
+
+enum dxg_channel_state {
+	DXG_CHANNEL_DOWN,	/* no usable rings: not yet connected, resetting or broken */
+	DXG_CHANNEL_CONNECTING,	/* rings attached; only CONNECT may be sent */
+	DXG_CHANNEL_UP,		/* connected in `epoch` */
+};
+
+/* One VM-to-host channel: an ivshmem-doorbell device whose BAR2 holds a dxgd region. */
+struct dxg_channel {
+	struct pci_dev *pdev;
+	void __iomem *regs;		/* BAR0 */
+	void *region;			/* BAR2, memremap(MEMREMAP_WB) */
+	u64 region_size;
+
+	spinlock_t lock;		/* the fields up to adapter_count */
+	enum dxg_channel_state state;
+	bool removing;			/* sticky: PCI remove started, never go up again */
+	u32 generation;			/* region generation of the current connection */
+	u64 epoch;			/* unique per connection; host handles are scoped by it */
+	u64 next_id;			/* random start: old replies cannot match */
+	struct list_head pending;	/* struct dxg_pending, waiting for a reply */
+	u32 adapter_count;		/* from the CONNECT reply, informational */
+
+	struct mutex send_lock;		/* req */
+	struct dxg_ring req;		/* guest produces */
+	wait_queue_head_t space_wq;	/* producers waiting for request ring space */
+
+	struct mutex recv_lock;		/* rep, scratch */
+	struct dxg_ring rep;		/* guest consumes */
+	void *scratch;			/* one reply record, copied out of the ring once */
+	u32 max_message;		/* largest record payload either side sends */
+
+	struct work_struct connect_work;
+	struct completion first_attempt;	/* the first connect attempt finished */
+	bool connect_failed_logged;
+};
+
+/* Flags for dxg_call(). */
+#define DXG_CALL_UNKILLABLE 0x1u	/* teardown: a dying task must still get its message out */
+
+struct dxg_call_args {
+	u16 opcode;
+	u32 flags;			/* DXG_CALL_* */
+	u32 process;			/* host process handle, 0 for VM-scoped opcodes */
+	u64 epoch;			/* the connection `process` and any handles belong to */
+	const void *req;		/* request body (after struct dxgw_hdr) */
+	u32 req_len;
+	void *reply;			/* reply body; a missing tail is zeroed */
+	u32 reply_max;
+	u32 reply_len;			/* out: body bytes received (at most reply_max) */
+	u32 timeout_ms;			/* 0: DXG_CALL_TIMEOUT_MS */
+};
+
+struct dxg_global {
+	struct mutex process_lock;	/* processes */
+	struct list_head processes;
+
+	struct rw_semaphore channel_rwsem;	/* channel */
+	struct dxg_channel *channel;	/* NULL while no opendxg device is bound */
+	unsigned long device_claimed;	/* bit 0: one opendxg device at a time */
+	atomic64_t epoch_counter;
+};
+
+extern struct dxg_global dxg_global;
+
+/* A local adapter handle: issued by the guest (as in WSL); every other handle is the host's. */
+struct dxg_adapter_ref {
+	u32 handle;			/* the WSL-format value user space holds */
+	u32 host_adapter;
+	u64 epoch;			/* connection the host reference was taken in */
+	u32 luid_low;
+	u32 luid_high;
+	u32 flags;			/* DXGW_ADAPTER_* */
+};
+
+/* Per thread group; shared by every /dev/dxg file the process opened. */
+struct dxg_process {
+	struct kref ref;		/* one per open file */
+	struct list_head node;		/* dxg_global.processes */
+	struct pid *tgid;		/* held: an identity, not a number that can be reused */
+	pid_t tgid_nr;			/* for the host's display only */
+	char comm[TASK_COMM_LEN];
+
+	struct mutex lock;		/* the fields below */
+	u32 host_process;		/* valid while host_epoch is the channel's epoch */
+	u64 host_epoch;			/* 0: never created */
+	struct xarray adapters;		/* handle index -> struct dxg_adapter_ref */
+	u32 adapter_cursor;		/* cyclic index allocation: a freed index is reused late */
+	u32 adapter_unique;		/* 1..3, the WSL handle's uniqueness bits */
+	u32 adapter_count;
+};
+
+/* dxg_transport.c */
+struct dxg_channel *dxg_channel_create(struct pci_dev *pdev, void __iomem *regs, void *region,
+				       u64 region_size);
+void dxg_channel_destroy(struct dxg_channel *ch);
+void dxg_channel_start(struct dxg_channel *ch);
+void dxg_channel_stop(struct dxg_channel *ch);
+void dxg_channel_ring_irq(struct dxg_channel *ch);
+void dxg_channel_control_irq(struct dxg_channel *ch);
+u64 dxg_channel_epoch(struct dxg_channel *ch);
+int dxg_call(struct dxg_channel *ch, struct dxg_call_args *args);
+bool dxg_region_is_ours(const void *region, u64 size);
+
+/* dxg_process.c */
+struct dxg_process *dxg_process_get_current(void);
+void dxg_process_put(struct dxg_process *proc);
+bool dxg_process_is_current(const struct dxg_process *proc);
+int dxg_process_host_locked(struct dxg_process *proc, struct dxg_channel *ch, u64 epoch);
+int dxg_process_host_current(struct dxg_process *proc, struct dxg_channel *ch, u32 *process,
+			     u64 *epoch);
+int dxg_process_enum_host_adapters(struct dxg_channel *ch, u64 epoch,
+				   struct dxgw_adapter_desc *descs, u32 *count);
+int dxg_process_open_adapter_locked(struct dxg_process *proc, struct dxg_channel *ch, u64 epoch,
+				    const struct dxgw_adapter_desc *desc, u32 *handle);
+int dxg_process_close_adapter_locked(struct dxg_process *proc, struct dxg_channel *ch, u32 handle);
+int dxg_process_close_adapter(struct dxg_process *proc, struct dxg_channel *ch, u32 handle);
+int dxg_process_get_adapter(struct dxg_process *proc, struct dxg_channel *ch, u32 handle,
+			    struct dxg_adapter_ref *ref, u32 *process);
+
+/* dxg_ioctl.c */
+long dxg_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+#endif /* DXG_H */

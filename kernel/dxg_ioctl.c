@@ -1,0 +1,594 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The /dev/dxg ioctls: one dispatcher, one table, one handler per request.
+ *
+ * The dispatcher is the only place that touches the argument in user memory: it checks the whole
+ * 32-bit code against the table (size, direction and type included: -ENOTTY otherwise, like an
+ * empty slot) and the caller's thread group, copies exactly _IOC_SIZE bytes in, hands the handler
+ * that kernel copy, and copies back only the handler's output fields. Handlers validate the copy
+ * (reserved fields zero, known flag bits, sizes) before they use it; they touch user memory only
+ * for the secondary buffers an argument points to.
+ *
+ * When copying the outputs back fails after a handler created something, the table's undo hook
+ * destroys it again, so a bad output pointer never leaks a handle.
+ *
+ * Adding a request is one table line plus its handler.
+ */
+#include <linux/fs.h>
+#include <linux/uaccess.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/nospec.h>
+#include <linux/stddef.h>
+#include <linux/build_bug.h>
+
+#include <misc/d3dkmthk.h>
+
+#include "dxg.h"
+
+struct dxg_ioctl_ctx {
+	struct dxg_process *proc;
+	struct dxg_channel *ch;		/* NULL while no opendxg device is bound */
+	void *scratch;			/* a handler's leftovers for its undo hook; kvfree()d */
+};
+
+typedef int (*dxg_ioctl_handler)(struct dxg_ioctl_ctx *ctx, void *args);
+typedef void (*dxg_ioctl_undo)(struct dxg_ioctl_ctx *ctx, void *args);
+
+struct dxg_ioctl_desc {
+	unsigned int cmd;
+	dxg_ioctl_handler handler;
+	dxg_ioctl_undo undo;		/* after a failed copy-out of a successful call */
+	u16 out_offset;			/* outputs, copied back on success and -EOVERFLOW */
+	u16 out_size;
+};
+
+#define DXG_CREATEDEVICE_FLAGS						\
+	(D3DKMT_CREATEDEVICE_FLAG_LEGACY_MODE |				\
+	 D3DKMT_CREATEDEVICE_FLAG_REQUEST_VSYNC |			\
+	 D3DKMT_CREATEDEVICE_FLAG_DISABLE_GPU_TIMEOUT |			\
+	 D3DKMT_CREATEDEVICE_FLAG_GDI_DEVICE)
+
+#define DXG_CREATECONTEXT_FLAGS						\
+	(D3DDDI_CREATECONTEXT_FLAG_NULL_RENDERING |			\
+	 D3DDDI_CREATECONTEXT_FLAG_INITIAL_DATA |			\
+	 D3DDDI_CREATECONTEXT_FLAG_DISABLE_GPU_TIMEOUT |		\
+	 D3DDDI_CREATECONTEXT_FLAG_SYNCHRONIZATION_ONLY |		\
+	 D3DDDI_CREATECONTEXT_FLAG_HW_QUEUE_SUPPORTED)
+
+#define DXG_ENUMADAPTERS_FILTERS					\
+	(D3DKMT_ENUMADAPTERS_FILTER_COMPUTE_ONLY | D3DKMT_ENUMADAPTERS_FILTER_DISPLAY_ONLY)
+
+/* What the guest asserts about every adapter's type, whatever the host says (as WSL does). */
+#define DXG_ADAPTERTYPE_CLEARED						\
+	(D3DKMT_ADAPTERTYPE_DISPLAY_SUPPORTED |				\
+	 D3DKMT_ADAPTERTYPE_POST_DEVICE |				\
+	 D3DKMT_ADAPTERTYPE_INDIRECT_DISPLAY_DEVICE |			\
+	 D3DKMT_ADAPTERTYPE_ACG_SUPPORTED |				\
+	 D3DKMT_ADAPTERTYPE_SUPPORT_SET_TIMINGS_FROM_VIDPN)
+
+/* ---- adapters ---- */
+
+/*
+ * The adapters of the current connection, optionally without the compute-only ones. *epoch is 0
+ * (and *present 0) when no device is connected: enumeration then simply finds nothing.
+ */
+static int dxg_enum_present(struct dxg_ioctl_ctx *ctx, bool include_compute_only,
+			    struct dxgw_adapter_desc *descs, u32 *present, u64 *epoch)
+{
+	u32 count = 0, i, kept = 0;
+	int ret;
+
+	*present = 0;
+	*epoch = ctx->ch ? dxg_channel_epoch(ctx->ch) : 0;
+	if (!*epoch)
+		return 0;
+	ret = dxg_process_enum_host_adapters(ctx->ch, *epoch, descs, &count);
+	if (ret)
+		return ret;
+	for (i = 0; i < count; i++) {
+		if (!include_compute_only &&
+		    (le32_to_cpu(descs[i].flags) & DXGW_ADAPTER_COMPUTE_ONLY))
+			continue;
+		descs[kept++] = descs[i];
+	}
+	*present = kept;
+	return 0;
+}
+
+/*
+ * The common part of ENUMADAPTERS2/3 once the arguments are checked: count only, or open a new
+ * handle for every present adapter (each call does, as in WSL) and fill the caller's array.
+ */
+static int dxg_enum_adapters(struct dxg_ioctl_ctx *ctx, bool include_compute_only,
+			     bool count_only, u32 capacity, u64 user_array, u32 *count)
+{
+	struct d3dkmt_adapterinfo *info = NULL;
+	struct dxgw_adapter_desc *descs;
+	u32 present, opened = 0, i;
+	u64 epoch;
+	int ret;
+
+	descs = kmalloc_array(DXGW_MAX_ADAPTERS, sizeof(*descs), GFP_KERNEL);
+	if (!descs)
+		return -ENOMEM;
+	ret = dxg_enum_present(ctx, include_compute_only, descs, &present, &epoch);
+	if (ret)
+		goto out_free_descs;
+	if (count_only) {
+		*count = present;
+		goto out_free_descs;
+	}
+	if (capacity < present) {
+		/* The dispatcher copies the count back with -EOVERFLOW. */
+		*count = present;
+		ret = -EOVERFLOW;
+		goto out_free_descs;
+	}
+	if (!present) {
+		*count = 0;
+		goto out_free_descs;
+	}
+
+	info = kvcalloc(present, sizeof(*info), GFP_KERNEL);
+	if (!info) {
+		ret = -ENOMEM;
+		goto out_free_descs;
+	}
+	mutex_lock(&ctx->proc->lock);
+	for (opened = 0; opened < present; opened++) {
+		ret = dxg_process_open_adapter_locked(ctx->proc, ctx->ch, epoch, &descs[opened],
+						      &info[opened].adapter_handle.v);
+		if (ret)
+			goto err_close_opened;
+		info[opened].adapter_luid.a = le32_to_cpu(descs[opened].luid_low);
+		info[opened].adapter_luid.b = le32_to_cpu(descs[opened].luid_high);
+	}
+	mutex_unlock(&ctx->proc->lock);
+
+	if (copy_to_user(u64_to_user_ptr(user_array), info, present * sizeof(*info))) {
+		ret = -EFAULT;
+		mutex_lock(&ctx->proc->lock);
+		goto err_close_opened;
+	}
+	*count = present;
+	/* Kept for the undo hook, should the count fail to reach the caller. */
+	ctx->scratch = info;
+	goto out_free_descs;
+
+err_close_opened:
+	for (i = 0; i < opened; i++)
+		dxg_process_close_adapter_locked(ctx->proc, ctx->ch, info[i].adapter_handle.v);
+	mutex_unlock(&ctx->proc->lock);
+	kvfree(info);
+out_free_descs:
+	kfree(descs);
+	return ret;
+}
+
+static void dxg_enum_adapters_undo(struct dxg_ioctl_ctx *ctx, u32 count)
+{
+	struct d3dkmt_adapterinfo *info = ctx->scratch;
+	u32 i;
+
+	for (i = 0; info && i < count; i++)
+		dxg_process_close_adapter(ctx->proc, ctx->ch, info[i].adapter_handle.v);
+}
+
+/*
+ * WSL's order of checks: a NULL array counts; a count that is too small gets -EOVERFLOW (with the
+ * needed count written back, which WSL omits); more than D3DKMT_ADAPTERS_MAX is -EINVAL. WSL hides
+ * compute-only adapters here; every opendxg adapter is compute-only, so they are listed.
+ */
+static int dxg_ioctl_enum_adapters2(struct dxg_ioctl_ctx *ctx, void *data)
+{
+	struct d3dkmt_enumadapters2 *args = data;
+
+	if (args->reserved)
+		return -EINVAL;
+	if (args->adapters && args->num_adapters > D3DKMT_ADAPTERS_MAX)
+		return -EINVAL;
+	return dxg_enum_adapters(ctx, true, !args->adapters, args->num_adapters, args->adapters,
+				 &args->num_adapters);
+}
+
+static void dxg_ioctl_enum_adapters2_undo(struct dxg_ioctl_ctx *ctx, void *data)
+{
+	struct d3dkmt_enumadapters2 *args = data;
+
+	dxg_enum_adapters_undo(ctx, args->num_adapters);
+}
+
+/*
+ * As the current WSL driver: compute-only adapters are listed only with the COMPUTE_ONLY filter
+ * bit, DISPLAY_ONLY changes nothing (there are no display adapters). The count query counts what
+ * the same filter would list.
+ */
+static int dxg_ioctl_enum_adapters3(struct dxg_ioctl_ctx *ctx, void *data)
+{
+	struct d3dkmt_enumadapters3 *args = data;
+	bool count_only = !args->adapters || !args->adapter_count;
+
+	if (args->reserved || (args->filter & ~DXG_ENUMADAPTERS_FILTERS))
+		return -EINVAL;
+	if (!count_only && args->adapter_count > D3DKMT_ENUMADAPTERS3_MAX)
+		return -EINVAL;
+	return dxg_enum_adapters(ctx, args->filter & D3DKMT_ENUMADAPTERS_FILTER_COMPUTE_ONLY,
+				 count_only, args->adapter_count, args->adapters,
+				 &args->adapter_count);
+}
+
+static void dxg_ioctl_enum_adapters3_undo(struct dxg_ioctl_ctx *ctx, void *data)
+{
+	struct d3dkmt_enumadapters3 *args = data;
+
+	dxg_enum_adapters_undo(ctx, args->adapter_count);
+}
+
+static int dxg_ioctl_open_adapter_from_luid(struct dxg_ioctl_ctx *ctx, void *data)
+{
+	struct d3dkmt_openadapterfromluid *args = data;
+	struct dxgw_adapter_desc *descs;
+	u32 present, i;
+	u64 epoch;
+	int ret;
+
+	descs = kmalloc_array(DXGW_MAX_ADAPTERS, sizeof(*descs), GFP_KERNEL);
+	if (!descs)
+		return -ENOMEM;
+	ret = dxg_enum_present(ctx, true, descs, &present, &epoch);
+	if (ret)
+		goto out_free_descs;
+	if (!epoch) {
+		ret = -ENODEV;
+		goto out_free_descs;
+	}
+	/* An unknown LUID is -EINVAL, as in WSL. */
+	ret = -EINVAL;
+	for (i = 0; i < present; i++) {
+		if (le32_to_cpu(descs[i].luid_low) != args->adapter_luid.a ||
+		    le32_to_cpu(descs[i].luid_high) != args->adapter_luid.b)
+			continue;
+		mutex_lock(&ctx->proc->lock);
+		ret = dxg_process_open_adapter_locked(ctx->proc, ctx->ch, epoch, &descs[i],
+						      &args->adapter_handle.v);
+		mutex_unlock(&ctx->proc->lock);
+		break;
+	}
+out_free_descs:
+	kfree(descs);
+	return ret;
+}
+
+static void dxg_ioctl_open_adapter_from_luid_undo(struct dxg_ioctl_ctx *ctx, void *data)
+{
+	struct d3dkmt_openadapterfromluid *args = data;
+
+	dxg_process_close_adapter(ctx->proc, ctx->ch, args->adapter_handle.v);
+}
+
+static int dxg_ioctl_close_adapter(struct dxg_ioctl_ctx *ctx, void *data)
+{
+	struct d3dkmt_closeadapter *args = data;
+
+	return dxg_process_close_adapter(ctx->proc, ctx->ch, args->adapter_handle.v);
+}
+
+/* WSL's view of every paravirtualized adapter, applied to the host's answer. */
+static void dxg_fixup_adapter_type(void *data, const struct dxg_adapter_ref *ref)
+{
+	struct d3dkmt_adaptertype type;
+
+	memcpy(&type, data, sizeof(type));
+	type.value |= D3DKMT_ADAPTERTYPE_PARAVIRTUALIZED;
+	type.value &= ~DXG_ADAPTERTYPE_CLEARED;
+	if (ref->flags & DXGW_ADAPTER_COMPUTE_ONLY)
+		type.value |= D3DKMT_ADAPTERTYPE_COMPUTE_ONLY;
+	else
+		type.value &= ~D3DKMT_ADAPTERTYPE_COMPUTE_ONLY;
+	memcpy(data, &type, sizeof(type));
+}
+
+/*
+ * The data is opaque to the guest (the host answers every type, opendxg's private ones
+ * included) except for the adapter type, which the guest corrects as WSL does.
+ */
+static int dxg_ioctl_query_adapter_info(struct dxg_ioctl_ctx *ctx, void *data)
+{
+	struct d3dkmt_queryadapterinfo *args = data;
+	u32 size = args->private_data_size;
+	struct dxgw_query_adapter_info_reply *reply;
+	struct dxgw_query_adapter_info_req *req;
+	struct dxg_adapter_ref ref;
+	struct dxg_call_args a = {
+		.opcode = DXGW_OP_QUERY_ADAPTER_INFO,
+	};
+	int ret;
+
+	if (args->reserved || size == 0 || size > D3DKMT_MAX_PRIVATE_DATA_SIZE)
+		return -EINVAL;
+	ret = dxg_process_get_adapter(ctx->proc, ctx->ch, args->adapter.v, &ref, &a.process);
+	if (ret)
+		return ret;
+
+	req = kvzalloc(sizeof(*req) + size, GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	/* Some query types take input in the buffer. */
+	if (copy_from_user(req + 1, u64_to_user_ptr(args->private_data), size)) {
+		ret = -EFAULT;
+		goto out_free_req;
+	}
+	req->adapter = cpu_to_le32(ref.host_adapter);
+	req->type = cpu_to_le32(args->type);
+	req->data_size = cpu_to_le32(size);
+
+	reply = kvmalloc(sizeof(*reply) + size, GFP_KERNEL);
+	if (!reply) {
+		ret = -ENOMEM;
+		goto out_free_req;
+	}
+	a.epoch = ref.epoch;
+	a.req = req;
+	a.req_len = sizeof(*req) + size;
+	a.reply = reply;
+	a.reply_max = sizeof(*reply) + size;
+	ret = dxg_call(ctx->ch, &a);
+	if (ret)
+		goto out_free_reply;
+	if (a.reply_len != sizeof(*reply) + size || le32_to_cpu(reply->data_size) != size) {
+		ret = -EIO;
+		goto out_free_reply;
+	}
+
+	if ((args->type == KMTQAITYPE_ADAPTERTYPE ||
+	     args->type == KMTQAITYPE_ADAPTERTYPE_RENDER) &&
+	    size >= sizeof(struct d3dkmt_adaptertype))
+		dxg_fixup_adapter_type(reply + 1, &ref);
+
+	if (copy_to_user(u64_to_user_ptr(args->private_data), reply + 1, size))
+		ret = -EFAULT;
+out_free_reply:
+	kvfree(reply);
+out_free_req:
+	kvfree(req);
+	return ret;
+}
+
+/* ---- devices and contexts: host handles, passed through; the host checks owner and type ---- */
+
+static int dxg_destroy_host_object(struct dxg_ioctl_ctx *ctx, u16 opcode, u32 handle)
+{
+	struct dxgw_destroy_req req = {
+		.handle = cpu_to_le32(handle),
+	};
+	struct dxg_call_args a = {
+		.opcode = opcode,
+		.req = &req,
+		.req_len = sizeof(req),
+	};
+	int ret;
+
+	/* Handle 0 is never issued; no need to ask the host. */
+	if (!handle)
+		return -EINVAL;
+	ret = dxg_process_host_current(ctx->proc, ctx->ch, &a.process, &a.epoch);
+	if (ret)
+		return ret;
+	return dxg_call(ctx->ch, &a);
+}
+
+/* A created handle: the host's answer, which is never 0. */
+static int dxg_call_for_handle(struct dxg_channel *ch, struct dxg_call_args *a, u32 *handle)
+{
+	struct dxgw_handle_reply reply;
+	int ret;
+
+	a->reply = &reply;
+	a->reply_max = sizeof(reply);
+	ret = dxg_call(ch, a);
+	if (ret)
+		return ret;
+	*handle = le32_to_cpu(reply.handle);
+	return *handle ? 0 : -EIO;
+}
+
+/*
+ * The legacy outputs (command buffer, allocation and patch lists) belong to the WDDM 1.x model:
+ * WSL ignores their input values and so does opendxg; they are not written back.
+ */
+static int dxg_ioctl_create_device(struct dxg_ioctl_ctx *ctx, void *data)
+{
+	struct d3dkmt_createdevice *args = data;
+	struct dxgw_create_device_req req = { 0 };
+	struct dxg_adapter_ref ref;
+	struct dxg_call_args a = {
+		.opcode = DXGW_OP_CREATE_DEVICE,
+		.req = &req,
+		.req_len = sizeof(req),
+	};
+	int ret;
+
+	if (args->reserved3 || args->reserved || args->reserved1 || args->reserved2 ||
+	    (args->flags & ~DXG_CREATEDEVICE_FLAGS))
+		return -EINVAL;
+	ret = dxg_process_get_adapter(ctx->proc, ctx->ch, args->adapter.v, &ref, &a.process);
+	if (ret)
+		return ret;
+	req.adapter = cpu_to_le32(ref.host_adapter);
+	req.flags = cpu_to_le32(args->flags);
+	a.epoch = ref.epoch;
+	return dxg_call_for_handle(ctx->ch, &a, &args->device.v);
+}
+
+static void dxg_ioctl_create_device_undo(struct dxg_ioctl_ctx *ctx, void *data)
+{
+	struct d3dkmt_createdevice *args = data;
+
+	dxg_destroy_host_object(ctx, DXGW_OP_DESTROY_DEVICE, args->device.v);
+}
+
+static int dxg_ioctl_destroy_device(struct dxg_ioctl_ctx *ctx, void *data)
+{
+	struct d3dkmt_destroydevice *args = data;
+
+	return dxg_destroy_host_object(ctx, DXGW_OP_DESTROY_DEVICE, args->device.v);
+}
+
+static int dxg_ioctl_create_context_virtual(struct dxg_ioctl_ctx *ctx, void *data)
+{
+	struct d3dkmt_createcontextvirtual *args = data;
+	u32 size = args->priv_drv_data_size;
+	struct dxgw_create_context_req *req;
+	struct dxg_call_args a = {
+		.opcode = DXGW_OP_CREATE_CONTEXT_VIRTUAL,
+	};
+	int ret;
+
+	if (args->reserved || (args->flags & ~DXG_CREATECONTEXT_FLAGS) ||
+	    size > D3DKMT_MAX_PRIVATE_DATA_SIZE || !args->device.v)
+		return -EINVAL;
+	ret = dxg_process_host_current(ctx->proc, ctx->ch, &a.process, &a.epoch);
+	if (ret)
+		return ret;
+
+	req = kvzalloc(sizeof(*req) + size, GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	if (size && copy_from_user(req + 1, u64_to_user_ptr(args->priv_drv_data), size)) {
+		ret = -EFAULT;
+		goto out_free_req;
+	}
+	req->device = cpu_to_le32(args->device.v);
+	req->node_ordinal = cpu_to_le32(args->node_ordinal);
+	req->engine_affinity = cpu_to_le32(args->engine_affinity);
+	req->flags = cpu_to_le32(args->flags);
+	req->client_hint = cpu_to_le32(args->client_hint);
+	req->priv_size = cpu_to_le32(size);
+	a.req = req;
+	a.req_len = sizeof(*req) + size;
+	ret = dxg_call_for_handle(ctx->ch, &a, &args->context.v);
+out_free_req:
+	kvfree(req);
+	return ret;
+}
+
+static void dxg_ioctl_create_context_virtual_undo(struct dxg_ioctl_ctx *ctx, void *data)
+{
+	struct d3dkmt_createcontextvirtual *args = data;
+
+	dxg_destroy_host_object(ctx, DXGW_OP_DESTROY_CONTEXT, args->context.v);
+}
+
+static int dxg_ioctl_destroy_context(struct dxg_ioctl_ctx *ctx, void *data)
+{
+	struct d3dkmt_destroycontext *args = data;
+
+	return dxg_destroy_host_object(ctx, DXGW_OP_DESTROY_CONTEXT, args->context.v);
+}
+
+/* ---- the table ---- */
+
+/* The argument struct must be exactly what the ioctl code says. */
+#define DXG_CHECK_SIZE(code, type) BUILD_BUG_ON_ZERO(sizeof(type) != _IOC_SIZE(code))
+
+/* A request whose output is the field range first..last of its argument struct. */
+#define DXG_IOCTL_OUT(code, fn, undo_fn, type, first, last)			\
+	[_IOC_NR(code)] = {							\
+		.cmd = (code),							\
+		.handler = (fn),						\
+		.undo = (undo_fn),						\
+		.out_offset = offsetof(type, first) + DXG_CHECK_SIZE(code, type), \
+		.out_size = offsetofend(type, last) - offsetof(type, first),	\
+	}
+
+/* A request without outputs in its argument struct. */
+#define DXG_IOCTL(code, fn, type)						\
+	[_IOC_NR(code)] = {							\
+		.cmd = (code) + DXG_CHECK_SIZE(code, type),			\
+		.handler = (fn),						\
+	}
+
+static const struct dxg_ioctl_desc dxg_ioctls[LX_DXG_IOCTL_MAX + 1] = {
+	DXG_IOCTL_OUT(LX_DXOPENADAPTERFROMLUID, dxg_ioctl_open_adapter_from_luid,
+		      dxg_ioctl_open_adapter_from_luid_undo, struct d3dkmt_openadapterfromluid,
+		      adapter_handle, adapter_handle),
+	DXG_IOCTL_OUT(LX_DXCREATEDEVICE, dxg_ioctl_create_device, dxg_ioctl_create_device_undo,
+		      struct d3dkmt_createdevice, device, device),
+	DXG_IOCTL_OUT(LX_DXCREATECONTEXTVIRTUAL, dxg_ioctl_create_context_virtual,
+		      dxg_ioctl_create_context_virtual_undo, struct d3dkmt_createcontextvirtual,
+		      context, context),
+	DXG_IOCTL(LX_DXDESTROYCONTEXT, dxg_ioctl_destroy_context, struct d3dkmt_destroycontext),
+	DXG_IOCTL(LX_DXQUERYADAPTERINFO, dxg_ioctl_query_adapter_info,
+		  struct d3dkmt_queryadapterinfo),
+	DXG_IOCTL_OUT(LX_DXENUMADAPTERS2, dxg_ioctl_enum_adapters2, dxg_ioctl_enum_adapters2_undo,
+		      struct d3dkmt_enumadapters2, num_adapters, num_adapters),
+	DXG_IOCTL(LX_DXCLOSEADAPTER, dxg_ioctl_close_adapter, struct d3dkmt_closeadapter),
+	DXG_IOCTL(LX_DXDESTROYDEVICE, dxg_ioctl_destroy_device, struct d3dkmt_destroydevice),
+	DXG_IOCTL_OUT(LX_DXENUMADAPTERS3, dxg_ioctl_enum_adapters3, dxg_ioctl_enum_adapters3_undo,
+		      struct d3dkmt_enumadapters3, adapter_count, adapter_count),
+};
+
+/* Arguments up to this size live on the stack; larger ones (up to 808 bytes) are allocated. */
+#define DXG_STACK_ARGS 128
+
+/**
+ * dxg_ioctl() - the one entry point for every /dev/dxg request
+ * @file: an open /dev/dxg
+ * @cmd: the full 32-bit request code
+ * @arg: the user address of the argument struct
+ *
+ * Return: the handler's result; -ENOTTY for an unknown or empty slot, a code whose size, direction
+ * or type differs from the table, or a caller outside the thread group that opened @file; -EFAULT
+ * when the argument cannot be copied in, or its outputs cannot be copied out.
+ */
+long dxg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct dxg_ioctl_ctx ctx = {
+		.proc = file->private_data,
+	};
+	void __user *uarg = (void __user *)arg;
+	u64 stack_args[DXG_STACK_ARGS / sizeof(u64)];
+	const struct dxg_ioctl_desc *desc;
+	unsigned int nr = _IOC_NR(cmd);
+	unsigned int size;
+	void *args;
+	long ret;
+
+	if (_IOC_TYPE(cmd) != LX_DXG_IOCTL_TYPE || nr >= ARRAY_SIZE(dxg_ioctls))
+		return -ENOTTY;
+	nr = array_index_nospec(nr, ARRAY_SIZE(dxg_ioctls));
+	desc = &dxg_ioctls[nr];
+	if (!desc->handler || desc->cmd != cmd)
+		return -ENOTTY;
+	/* WSL: a descriptor inherited across fork() is not the child's. */
+	if (!dxg_process_is_current(ctx.proc))
+		return -ENOTTY;
+
+	size = _IOC_SIZE(cmd);
+	args = size <= sizeof(stack_args) ? stack_args : kmalloc(size, GFP_KERNEL);
+	if (!args)
+		return -ENOMEM;
+	if (copy_from_user(args, uarg, size)) {
+		ret = -EFAULT;
+		goto out_free_args;
+	}
+
+	down_read(&dxg_global.channel_rwsem);
+	ctx.ch = dxg_global.channel;
+	ret = desc->handler(&ctx, args);
+	if ((ret >= 0 || ret == -EOVERFLOW) && desc->out_size &&
+	    copy_to_user(uarg + desc->out_offset, (u8 *)args + desc->out_offset,
+			 desc->out_size)) {
+		if (ret >= 0 && desc->undo)
+			desc->undo(&ctx, args);
+		ret = -EFAULT;
+	}
+	up_read(&dxg_global.channel_rwsem);
+	kvfree(ctx.scratch);
+
+out_free_args:
+	if (args != stack_args)
+		kfree(args);
+	return ret;
+}

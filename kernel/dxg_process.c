@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-process state. As in WSL, a process is a thread group: every /dev/dxg file it opens shares
+ * one struct dxg_process, and only that thread group may use those files (a child that inherits
+ * one after fork() gets -ENOTTY and opens /dev/dxg itself).
+ *
+ * The guest keeps exactly two things per process: the host process handle and a table of adapter
+ * handles. Adapter handles are issued here (WSL format, include/opendxg/handle.h); each one holds
+ * one OPEN_ADAPTER reference on the host. Every other handle is the host's and passes through.
+ *
+ * Host state is scoped by the channel's epoch (one per connection): after a worker restart the
+ * host process and every host reference are gone, the old adapter handles fail with -ENODEV, and
+ * the next enumeration creates a new host process.
+ */
+#include <linux/slab.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/pid.h>
+#include <linux/string.h>
+#include <linux/lockdep.h>
+
+#include "dxg.h"
+
+struct dxg_process *dxg_process_get_current(void)
+{
+	struct pid *tgid = task_tgid(current);
+	struct dxg_process *proc, *fresh;
+
+	/* Allocated up front so that the list lock is never held across an allocation. */
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+	if (!fresh)
+		return ERR_PTR(-ENOMEM);
+
+	mutex_lock(&dxg_global.process_lock);
+	list_for_each_entry(proc, &dxg_global.processes, node) {
+		if (proc->tgid == tgid) {
+			kref_get(&proc->ref);
+			mutex_unlock(&dxg_global.process_lock);
+			kfree(fresh);
+			return proc;
+		}
+	}
+	kref_init(&fresh->ref);
+	fresh->tgid = get_pid(tgid);
+	fresh->tgid_nr = task_tgid_nr(current);
+	get_task_comm(fresh->comm, current);
+	mutex_init(&fresh->lock);
+	xa_init_flags(&fresh->adapters, XA_FLAGS_ALLOC1);
+	fresh->adapter_unique = 1;
+	list_add(&fresh->node, &dxg_global.processes);
+	mutex_unlock(&dxg_global.process_lock);
+	return fresh;
+}
+
+bool dxg_process_is_current(const struct dxg_process *proc)
+{
+	return proc->tgid == task_tgid(current);
+}
+
+/* The host frees everything the process owned (devices, contexts, adapter references). */
+static void dxg_process_destroy(struct dxg_process *proc)
+{
+	struct dxg_adapter_ref *ref;
+	struct dxg_call_args a = {
+		.opcode = DXGW_OP_DESTROY_PROCESS,
+		/* Often called from an exiting task, where a killable wait would not wait. */
+		.flags = DXG_CALL_UNKILLABLE,
+		.process = proc->host_process,
+		.epoch = proc->host_epoch,
+	};
+	unsigned long index;
+
+	if (proc->host_epoch) {
+		down_read(&dxg_global.channel_rwsem);
+		/* A stale epoch is refused by dxg_call(): the host already forgot the process. */
+		if (dxg_global.channel)
+			dxg_call(dxg_global.channel, &a);
+		up_read(&dxg_global.channel_rwsem);
+	}
+
+	xa_for_each(&proc->adapters, index, ref)
+		kfree(ref);
+	xa_destroy(&proc->adapters);
+	mutex_destroy(&proc->lock);
+	put_pid(proc->tgid);
+	kfree(proc);
+}
+
+static void dxg_process_unlink(struct kref *ref)
+	__releases(&dxg_global.process_lock)
+{
+	struct dxg_process *proc = container_of(ref, struct dxg_process, ref);
+
+	/* A new open by the same thread group from now on creates a new process. */
+	list_del(&proc->node);
+	mutex_unlock(&dxg_global.process_lock);
+}
+
+void dxg_process_put(struct dxg_process *proc)
+{
+	if (kref_put_mutex(&proc->ref, dxg_process_unlink, &dxg_global.process_lock))
+		dxg_process_destroy(proc);
+}
+
+/**
+ * dxg_process_host_locked() - make sure the process exists on the host in @epoch
+ * @proc: the process, its lock held
+ * @ch: the channel
+ * @epoch: the channel's current epoch
+ *
+ * Return: 0, or the errno of DXGW_OP_CREATE_PROCESS.
+ */
+int dxg_process_host_locked(struct dxg_process *proc, struct dxg_channel *ch, u64 epoch)
+{
+	struct dxgw_create_process_req req = {
+		.pid = cpu_to_le32(proc->tgid_nr),
+	};
+	struct dxgw_create_process_reply reply;
+	struct dxg_call_args a = {
+		.opcode = DXGW_OP_CREATE_PROCESS,
+		.epoch = epoch,
+		.req = &req,
+		.req_len = sizeof(req),
+		.reply = &reply,
+		.reply_max = sizeof(reply),
+	};
+	u32 handle;
+	int ret;
+
+	lockdep_assert_held(&proc->lock);
+	if (!epoch)
+		return -ENODEV;
+	if (proc->host_epoch == epoch)
+		return 0;
+
+	strscpy_pad(req.name, proc->comm, sizeof(req.name));
+	ret = dxg_call(ch, &a);
+	if (ret)
+		return ret;
+	handle = le32_to_cpu(reply.process);
+	if (!handle)
+		return -EIO;
+	proc->host_process = handle;
+	proc->host_epoch = epoch;
+	return 0;
+}
+
+/**
+ * dxg_process_host_current() - the host process for a call on a host-issued handle
+ * @proc: the process
+ * @ch: the channel, or NULL when no device is bound
+ * @process: out, the host process handle
+ * @epoch: out, the epoch it belongs to
+ *
+ * Return: 0; -ENODEV when there is no connected device or the process's host objects died with an
+ * earlier connection; -EINVAL when the process never created anything on the host, so no handle
+ * it passes can be valid.
+ */
+int dxg_process_host_current(struct dxg_process *proc, struct dxg_channel *ch, u32 *process,
+			     u64 *epoch)
+{
+	u64 current_epoch = ch ? dxg_channel_epoch(ch) : 0;
+	int ret = 0;
+
+	if (!current_epoch)
+		return -ENODEV;
+	mutex_lock(&proc->lock);
+	if (!proc->host_epoch) {
+		ret = -EINVAL;
+	} else if (proc->host_epoch != current_epoch) {
+		ret = -ENODEV;
+	} else {
+		*process = proc->host_process;
+		*epoch = current_epoch;
+	}
+	mutex_unlock(&proc->lock);
+	return ret;
+}
+
+/**
+ * dxg_process_enum_host_adapters() - the VM's adapters as the host lists them
+ * @ch: the channel
+ * @epoch: the channel's current epoch
+ * @descs: out, DXGW_MAX_ADAPTERS entries
+ * @count: out, entries filled
+ *
+ * Return: 0, an errno from dxg_call(), or -EIO for a malformed reply.
+ */
+int dxg_process_enum_host_adapters(struct dxg_channel *ch, u64 epoch,
+				   struct dxgw_adapter_desc *descs, u32 *count)
+{
+	const size_t reply_size = sizeof(struct dxgw_enum_adapters_reply) +
+				  DXGW_MAX_ADAPTERS * sizeof(struct dxgw_adapter_desc);
+	struct dxgw_enum_adapters_reply *reply;
+	struct dxg_call_args a = {
+		.opcode = DXGW_OP_ENUM_ADAPTERS,
+		.epoch = epoch,
+		.reply_max = reply_size,
+	};
+	u32 n, i;
+	int ret;
+
+	reply = kmalloc(reply_size, GFP_KERNEL);
+	if (!reply)
+		return -ENOMEM;
+	a.reply = reply;
+	ret = dxg_call(ch, &a);
+	if (ret)
+		goto out_free_reply;
+
+	n = le32_to_cpu(reply->count);
+	if (a.reply_len < sizeof(*reply) || n > DXGW_MAX_ADAPTERS ||
+	    a.reply_len < sizeof(*reply) + n * sizeof(*descs)) {
+		ret = -EIO;
+		goto out_free_reply;
+	}
+	memcpy(descs, reply + 1, n * sizeof(*descs));
+	for (i = 0; i < n; i++) {
+		if (!descs[i].adapter) {
+			ret = -EIO;
+			goto out_free_reply;
+		}
+	}
+	*count = n;
+out_free_reply:
+	kfree(reply);
+	return ret;
+}
+
+static struct dxg_adapter_ref *dxg_process_find_adapter_locked(struct dxg_process *proc,
+							       u32 handle)
+{
+	struct dxg_adapter_ref *ref;
+
+	/* Index, uniqueness bits and instance bits must all match what we issued. */
+	ref = xa_load(&proc->adapters, dxg_handle_index(handle));
+	if (!ref || ref->handle != handle)
+		return NULL;
+	return ref;
+}
+
+static int dxg_process_send_adapter_op(struct dxg_process *proc, struct dxg_channel *ch,
+				       u16 opcode, u32 host_adapter, u64 epoch)
+{
+	struct dxgw_adapter_req req = {
+		.adapter = cpu_to_le32(host_adapter),
+	};
+	struct dxg_call_args a = {
+		.opcode = opcode,
+		.process = proc->host_process,
+		.epoch = epoch,
+		.req = &req,
+		.req_len = sizeof(req),
+	};
+
+	return dxg_call(ch, &a);
+}
+
+/**
+ * dxg_process_open_adapter_locked() - issue a new adapter handle
+ * @proc: the process, its lock held
+ * @ch: the channel
+ * @epoch: the channel's current epoch
+ * @desc: the host adapter, as enumerated in @epoch
+ * @handle: out, the new local handle
+ *
+ * Creates the host process if needed and takes one host reference on the adapter.
+ *
+ * Return: 0; -ENOMEM when the process holds too many adapter handles; an errno of the host call.
+ */
+int dxg_process_open_adapter_locked(struct dxg_process *proc, struct dxg_channel *ch, u64 epoch,
+				    const struct dxgw_adapter_desc *desc, u32 *handle)
+{
+	struct dxg_adapter_ref *ref;
+	u32 index;
+	int ret;
+
+	lockdep_assert_held(&proc->lock);
+	if (proc->adapter_count >= DXG_MAX_ADAPTER_HANDLES)
+		return -ENOMEM;
+	ret = dxg_process_host_locked(proc, ch, epoch);
+	if (ret)
+		return ret;
+
+	ref = kzalloc(sizeof(*ref), GFP_KERNEL);
+	if (!ref)
+		return -ENOMEM;
+	ref->host_adapter = le32_to_cpu(desc->adapter);
+	ref->luid_low = le32_to_cpu(desc->luid_low);
+	ref->luid_high = le32_to_cpu(desc->luid_high);
+	ref->flags = le32_to_cpu(desc->flags);
+	ref->epoch = epoch;
+
+	/* Cyclic: a closed handle's index comes back only after the whole space was used. */
+	ret = xa_alloc_cyclic(&proc->adapters, &index, ref,
+			      XA_LIMIT(1, DXG_HANDLE_INDEX_MAX), &proc->adapter_cursor,
+			      GFP_KERNEL);
+	if (ret < 0)
+		goto err_free_ref;
+	ref->handle = dxg_handle_make(index, proc->adapter_unique);
+	proc->adapter_unique = proc->adapter_unique % DXG_HANDLE_UNIQUE_MAX + 1;
+
+	ret = dxg_process_send_adapter_op(proc, ch, DXGW_OP_OPEN_ADAPTER, ref->host_adapter,
+					  epoch);
+	if (ret)
+		goto err_erase_index;
+
+	proc->adapter_count++;
+	*handle = ref->handle;
+	return 0;
+
+err_erase_index:
+	xa_erase(&proc->adapters, index);
+err_free_ref:
+	kfree(ref);
+	return ret;
+}
+
+/**
+ * dxg_process_close_adapter_locked() - close one adapter handle
+ * @proc: the process, its lock held
+ * @ch: the channel, or NULL
+ * @handle: the local handle
+ *
+ * The handle is gone when this returns, whatever the host answered. A handle from an earlier
+ * connection is only forgotten: its host reference died with that connection.
+ *
+ * Return: 0; -EINVAL for a handle this process does not hold (0 included: WSL returns 0 there, but
+ * a handle that was never issued is a caller bug worth reporting); the host's errno for
+ * DXGW_OP_CLOSE_ADAPTER.
+ */
+int dxg_process_close_adapter_locked(struct dxg_process *proc, struct dxg_channel *ch, u32 handle)
+{
+	struct dxg_adapter_ref *ref;
+	u64 epoch;
+	int ret = 0;
+
+	lockdep_assert_held(&proc->lock);
+	ref = dxg_process_find_adapter_locked(proc, handle);
+	if (!ref)
+		return -EINVAL;
+	xa_erase(&proc->adapters, dxg_handle_index(handle));
+	proc->adapter_count--;
+	epoch = ch ? dxg_channel_epoch(ch) : 0;
+	if (epoch && ref->epoch == epoch)
+		ret = dxg_process_send_adapter_op(proc, ch, DXGW_OP_CLOSE_ADAPTER,
+						  ref->host_adapter, epoch);
+	kfree(ref);
+	return ret;
+}
+
+int dxg_process_close_adapter(struct dxg_process *proc, struct dxg_channel *ch, u32 handle)
+{
+	int ret;
+
+	mutex_lock(&proc->lock);
+	ret = dxg_process_close_adapter_locked(proc, ch, handle);
+	mutex_unlock(&proc->lock);
+	return ret;
+}
+
+/**
+ * dxg_process_get_adapter() - translate a local adapter handle for a host call
+ * @proc: the process
+ * @ch: the channel, or NULL
+ * @handle: the local handle
+ * @ref: out, a copy of the handle's entry
+ * @process: out, the host process handle that holds the reference
+ *
+ * Return: 0; -EINVAL for a handle this process does not hold; -ENODEV when there is no connected
+ * device or the handle belongs to an earlier connection.
+ */
+int dxg_process_get_adapter(struct dxg_process *proc, struct dxg_channel *ch, u32 handle,
+			    struct dxg_adapter_ref *ref, u32 *process)
+{
+	struct dxg_adapter_ref *entry;
+	u64 epoch;
+	int ret = 0;
+
+	mutex_lock(&proc->lock);
+	entry = dxg_process_find_adapter_locked(proc, handle);
+	if (!entry) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	epoch = ch ? dxg_channel_epoch(ch) : 0;
+	if (!epoch || entry->epoch != epoch) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	*ref = *entry;
+	*process = proc->host_process;
+out_unlock:
+	mutex_unlock(&proc->lock);
+	return ret;
+}
