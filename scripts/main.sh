@@ -25,4 +25,4 @@ echo "== booting a guest against dxgd (lavapipe) =="
 # guest process with a device shows up, then prints dxgd's status table.
 exec scripts/vm-run --no-build "$@" \
 	--host-during "scripts/host-view" \
-	build/tools/dxgctl -- dxgctl demo --hold 20
+	build/tools/dxgctl -- dxgctl demo --hold 10

@@ -4,6 +4,7 @@
  *
  *   dxgctl adapters [--json]                       (guest) adapters seen through /dev/dxg
  *   dxgctl stats [--json]                          (guest) this VM's object counters
+ *   dxgctl demo [--hold SECONDS]                   (guest) adapters, then hold devices/contexts
  *   dxgctl host status [--json] [--control PATH]   (host) dxgd's VMs, workers and processes
  *
  * One static binary serves both sides, so the same file can be copied into a guest's initramfs and
@@ -22,12 +23,16 @@ static void usage(FILE *out)
 	      "guest commands (through /dev/dxg):\n"
 	      "  adapters [--json]        list the adapters this VM sees\n"
 	      "  stats [--json]           object counters of this VM (from the host)\n"
+	      "  demo [--hold SECONDS]    show the adapters, then hold a device and a context on\n"
+	      "                           each for SECONDS (default 10) and release them\n"
 	      "\n"
 	      "host commands (through dxgd's control socket):\n"
-	      "  host status [--json] [--control PATH]\n"
+	      "  host status [--json] [--control PATH] [--wait-devices N [--timeout S]]\n"
 	      "                           VMs, workers, adapters, processes and counters;\n"
 	      "                           PATH defaults to $" DXGCTL_CONTROL_ENV " or "
-	      DXGCTL_DEFAULT_CONTROL "\n"
+	      DXGCTL_DEFAULT_CONTROL ";\n"
+	      "                           --wait-devices: first wait (up to S s, default 60)\n"
+	      "                           until the VMs hold at least N devices in all\n"
 	      "\n"
 	      "  help                     this text\n",
 	      out);
@@ -78,6 +83,8 @@ int main(int argc, char **argv)
 		return dxgctl_adapters(argc - 1, argv + 1);
 	if (!strcmp(command, "stats"))
 		return dxgctl_stats(argc - 1, argv + 1);
+	if (!strcmp(command, "demo"))
+		return dxgctl_demo(argc - 1, argv + 1);
 	if (!strcmp(command, "host")) {
 		if (argc < 3) {
 			dxgctl_error("host: missing subcommand (try: dxgctl host status)");

@@ -23,7 +23,12 @@
 int dxgctl_adapters(int argc, char **argv);
 /* Guest: `dxgctl stats [--json]`. */
 int dxgctl_stats(int argc, char **argv);
-/* Host: `dxgctl host status [--json] [--control PATH]` (argv starts at "status"). */
+/* Guest: `dxgctl demo [--hold SECONDS]`: adapters, then hold a device and a context on each. */
+int dxgctl_demo(int argc, char **argv);
+/*
+ * Host: `dxgctl host status [--json] [--control PATH] [--wait-devices N [--timeout S]]`
+ * (argv starts at "status").
+ */
 int dxgctl_host(int argc, char **argv);
 
 /* Prints "dxgctl: <message>" on stderr. */

@@ -215,8 +215,11 @@ static void print_adapters(json_object *adapters)
 
 		if (int_field(a, "device_local_bytes", &value) && value >= 0)
 			dxgctl_format_bytes((uint64_t)value, bytes, sizeof(bytes));
-		printf("    %-10s %-23s ", str_field(a, "handle", b1, sizeof(b1)),
-		       str_field(a, "luid", b2, sizeof(b2)));
+		if (int_field(a, "handle", &value))
+			snprintf(b1, sizeof(b1), "0x%08llx", (unsigned long long)value);
+		else
+			strcpy(b1, "-");
+		printf("    %-10s %-23s ", b1, str_field(a, "luid", b2, sizeof(b2)));
 		print_id(a, "vendor_id");
 		print_id(a, "device_id");
 		printf("%-13s %-12s %s\n", str_field(a, "device_type", b1, sizeof(b1)), bytes,
@@ -333,18 +336,63 @@ static int print_status(const char *text, size_t len)
 	return DXGCTL_EXIT_OK;
 }
 
+/* Devices held by all VMs together, from the workers' counters; -1 if unreadable. */
+static int64_t total_devices(const char *text)
+{
+	json_object *root = json_tokener_parse(text);
+	json_object *vms = field(root, "vms");
+	int64_t total = root ? 0 : -1;
+
+	for (size_t i = 0; i < array_length(vms); i++) {
+		json_object *counters = field(field(json_object_array_get_idx(vms, i), "worker"),
+					      "counters");
+		int64_t devices;
+
+		if (int_field(counters, "devices", &devices) && devices > 0)
+			total += devices;
+	}
+	json_object_put(root);
+	return total;
+}
+
+/*
+ * Polls dxgd until its VMs hold at least @devices devices or @timeout_s passes. Returns the last
+ * status reply (caller frees) with *reached set, or NULL if dxgd cannot be asked.
+ */
+static char *wait_for_devices(const char *path, int64_t devices, unsigned long timeout_s,
+			      size_t *len, bool *reached)
+{
+	/* 200 ms between polls: quick enough for a human, cheap for dxgd. */
+	unsigned long polls = timeout_s * 5;
+
+	for (unsigned long i = 0;; i++) {
+		char *reply = control_request(path, "status\n", len);
+
+		if (!reply)
+			return NULL;
+		*reached = total_devices(reply) >= devices;
+		if (*reached || i >= polls)
+			return reply;
+		free(reply);
+		usleep(200 * 1000);
+	}
+}
+
 static int host_status(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "control", required_argument, NULL, 'c' },
+		{ "wait-devices", required_argument, NULL, 'w' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = getenv(DXGCTL_CONTROL_ENV);
-	bool json = false;
+	unsigned long wait_devices = 0, timeout_s = 60;
+	bool json = false, reached = true;
 	size_t len = 0;
-	char *reply;
+	char *reply, *end;
 	int opt, ret;
 
 	if (!path || !path[0])
@@ -358,8 +406,23 @@ static int host_status(int argc, char **argv)
 		case 'c':
 			path = optarg;
 			break;
+		case 'w':
+		case 't':
+			errno = 0;
+			if (opt == 'w')
+				wait_devices = strtoul(optarg, &end, 10);
+			else
+				timeout_s = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' ||
+			    (opt == 'w' ? wait_devices > 1000000 : timeout_s > 86400)) {
+				dxgctl_error("host status: invalid --%s '%s'",
+					     opt == 'w' ? "wait-devices" : "timeout", optarg);
+				return DXGCTL_EXIT_USAGE;
+			}
+			break;
 		case 'h':
-			printf("usage: dxgctl host status [--json] [--control PATH]\n");
+			printf("usage: dxgctl host status [--json] [--control PATH] "
+			       "[--wait-devices N [--timeout S]]\n");
 			return DXGCTL_EXIT_OK;
 		default:
 			return DXGCTL_EXIT_USAGE;
@@ -369,9 +432,15 @@ static int host_status(int argc, char **argv)
 		dxgctl_error("host status: unexpected argument '%s'", argv[optind]);
 		return DXGCTL_EXIT_USAGE;
 	}
-	reply = control_request(path, "status\n", &len);
+	if (wait_devices)
+		reply = wait_for_devices(path, (int64_t)wait_devices, timeout_s, &len, &reached);
+	else
+		reply = control_request(path, "status\n", &len);
 	if (!reply)
 		return DXGCTL_EXIT_FAILURE;
+	if (!reached)
+		dxgctl_error("host status: the VMs did not hold %lu device(s) within %lu s; "
+			     "showing the last status", wait_devices, timeout_s);
 	if (json) {
 		fwrite(reply, 1, len, stdout);
 		if (len == 0 || reply[len - 1] != '\n')
@@ -381,7 +450,7 @@ static int host_status(int argc, char **argv)
 		ret = print_status(reply, len);
 	}
 	free(reply);
-	return ret;
+	return reached ? ret : DXGCTL_EXIT_FAILURE;
 }
 
 int dxgctl_host(int argc, char **argv)
