@@ -174,8 +174,8 @@ int main(void)
 		return tap_end();
 	}
 	adapters = calloc(count, sizeof(*adapters));
-	if (!adapters)
-		return tap_ok(false, "out of memory"), tap_end();
+	if (!tap_ok(adapters != NULL, "allocate %u adapter entries", count))
+		return tap_end();
 	filled = count;
 	ret = d3dkmt_enum_adapters3(fd, D3DKMT_ENUMADAPTERS_FILTER_COMPUTE_ONLY, adapters, &filled);
 	tap_ret0(ret, "EnumAdapters3 fill");

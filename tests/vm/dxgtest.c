@@ -247,7 +247,7 @@ int dxgtest_wait_stats(int fd, struct d3dkmthandle adapter, const struct opendxg
 
 		if (ret < 0)
 			return ret;
-		if (dxgtest_stats_equal(got, want))
+		if (dxgtest_stats_equal(got, want) && got->handles == want->handles)
 			return 0;
 		if (waited >= max_wait_ms)
 			return -ETIMEDOUT;

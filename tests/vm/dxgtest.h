@@ -57,8 +57,9 @@ int dxgtest_open_or_skip(void);
 struct d3dkmt_adapterinfo *dxgtest_adapters_or_skip(int fd, uint32_t *count);
 
 /*
- * Polls OPENDXG_QAI_VM_STATS until processes/open_adapters/devices/contexts equal @want, for at
- * most @max_wait_ms (releases of an exiting process happen asynchronously to the parent's wait).
+ * Polls OPENDXG_QAI_VM_STATS until processes/open_adapters/devices/contexts and the number of live
+ * host handles equal @want, for at most @max_wait_ms (a test waits for a release it caused, and
+ * the handle count catches host objects that no counter names).
  * Leaves the last answer in *@got. Returns 0 when they matched, -ETIMEDOUT or the query's -errno.
  */
 int dxgtest_wait_stats(int fd, struct d3dkmthandle adapter, const struct opendxg_vm_stats *want,
