@@ -23,6 +23,9 @@
  *
  * The connect work (dxg_channel.connect_work) takes send_lock, recv_lock and lock; it never takes
  * channel_rwsem or a process lock, so PCI remove may cancel it while holding nothing.
+ *
+ * channel_rwsem, dxg_process.lock and send_lock can be held across host calls (30 s each at
+ * worst): the ioctl path takes them killably. Teardown (release) takes them uninterruptibly.
  */
 #ifndef DXG_H
 #define DXG_H
@@ -100,7 +103,8 @@ struct dxg_channel {
 };
 
 /* Flags for dxg_call(). */
-#define DXG_CALL_UNKILLABLE 0x1u	/* teardown: a dying task must still get its message out */
+/* Teardown (a dying task must still get its message out), or a reply that must not be lost. */
+#define DXG_CALL_UNKILLABLE 0x1u
 
 struct dxg_call_args {
 	u16 opcode;

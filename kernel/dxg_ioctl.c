@@ -6,8 +6,14 @@
  * 32-bit code against the table (size, direction and type included: -ENOTTY otherwise, like an
  * empty slot) and the caller's thread group, copies exactly _IOC_SIZE bytes in, hands the handler
  * that kernel copy, and copies back only the handler's output fields. Handlers validate the copy
- * (reserved fields zero, known flag bits, sizes) before they use it; they touch user memory only
- * for the secondary buffers an argument points to.
+ * (known flag bits, counts, sizes, handles) before they use it; they touch user memory only for
+ * the secondary buffers an argument points to.
+ *
+ * Fields named reserved* in the structs handled here are not reserved words but alignment padding
+ * of the Windows layout (or, for createdevice.reserved3, the upper half of Windows' handle/pointer
+ * union). libdxg copies its callers' Windows structs through unchanged, so they may hold garbage;
+ * the WSL driver ignores them and so do we: checking them would make unchanged WSL user space fail
+ * at random. They are never read.
  *
  * When copying the outputs back fails after a handler created something, the table's undo hook
  * destroys it again, so a bad output pointer never leaks a handle.
@@ -135,7 +141,10 @@ static int dxg_enum_adapters(struct dxg_ioctl_ctx *ctx, bool include_compute_onl
 		ret = -ENOMEM;
 		goto out_free_descs;
 	}
-	mutex_lock(&ctx->proc->lock);
+	if (mutex_lock_killable(&ctx->proc->lock)) {
+		ret = -EINTR;
+		goto out_free_info;
+	}
 	for (opened = 0; opened < present; opened++) {
 		ret = dxg_process_open_adapter_locked(ctx->proc, ctx->ch, epoch, &descs[opened],
 						      &info[opened].adapter_handle.v);
@@ -146,9 +155,12 @@ static int dxg_enum_adapters(struct dxg_ioctl_ctx *ctx, bool include_compute_onl
 	}
 	mutex_unlock(&ctx->proc->lock);
 
-	if (copy_to_user(u64_to_user_ptr(user_array), info, present * sizeof(*info))) {
+	if (copy_to_user(u64_to_user_ptr(user_array), info,
+			 array_size(present, sizeof(*info)))) {
 		ret = -EFAULT;
-		mutex_lock(&ctx->proc->lock);
+		/* Killed: the handles stay in the table; the dying process's teardown frees it. */
+		if (mutex_lock_killable(&ctx->proc->lock))
+			goto out_free_info;
 		goto err_close_opened;
 	}
 	*count = present;
@@ -160,6 +172,7 @@ err_close_opened:
 	for (i = 0; i < opened; i++)
 		dxg_process_close_adapter_locked(ctx->proc, ctx->ch, info[i].adapter_handle.v);
 	mutex_unlock(&ctx->proc->lock);
+out_free_info:
 	kvfree(info);
 out_free_descs:
 	kfree(descs);
@@ -184,8 +197,6 @@ static int dxg_ioctl_enum_adapters2(struct dxg_ioctl_ctx *ctx, void *data)
 {
 	struct d3dkmt_enumadapters2 *args = data;
 
-	if (args->reserved)
-		return -EINVAL;
 	if (args->adapters && args->num_adapters > D3DKMT_ADAPTERS_MAX)
 		return -EINVAL;
 	return dxg_enum_adapters(ctx, true, !args->adapters, args->num_adapters, args->adapters,
@@ -209,7 +220,7 @@ static int dxg_ioctl_enum_adapters3(struct dxg_ioctl_ctx *ctx, void *data)
 	struct d3dkmt_enumadapters3 *args = data;
 	bool count_only = !args->adapters || !args->adapter_count;
 
-	if (args->reserved || (args->filter & ~DXG_ENUMADAPTERS_FILTERS))
+	if (args->filter & ~DXG_ENUMADAPTERS_FILTERS)
 		return -EINVAL;
 	if (!count_only && args->adapter_count > D3DKMT_ENUMADAPTERS3_MAX)
 		return -EINVAL;
@@ -249,7 +260,10 @@ static int dxg_ioctl_open_adapter_from_luid(struct dxg_ioctl_ctx *ctx, void *dat
 		if (le32_to_cpu(descs[i].luid_low) != args->adapter_luid.a ||
 		    le32_to_cpu(descs[i].luid_high) != args->adapter_luid.b)
 			continue;
-		mutex_lock(&ctx->proc->lock);
+		if (mutex_lock_killable(&ctx->proc->lock)) {
+			ret = -EINTR;
+			break;
+		}
 		ret = dxg_process_open_adapter_locked(ctx->proc, ctx->ch, epoch, &descs[i],
 						      &args->adapter_handle.v);
 		mutex_unlock(&ctx->proc->lock);
@@ -267,10 +281,13 @@ static void dxg_ioctl_open_adapter_from_luid_undo(struct dxg_ioctl_ctx *ctx, voi
 	dxg_process_close_adapter(ctx->proc, ctx->ch, args->adapter_handle.v);
 }
 
+/* As in WSL, closing handle 0 is a no-op that succeeds (cleanup paths rely on it). */
 static int dxg_ioctl_close_adapter(struct dxg_ioctl_ctx *ctx, void *data)
 {
 	struct d3dkmt_closeadapter *args = data;
 
+	if (!args->adapter_handle.v)
+		return 0;
 	return dxg_process_close_adapter(ctx->proc, ctx->ch, args->adapter_handle.v);
 }
 
@@ -305,7 +322,7 @@ static int dxg_ioctl_query_adapter_info(struct dxg_ioctl_ctx *ctx, void *data)
 	};
 	int ret;
 
-	if (args->reserved || size == 0 || size > D3DKMT_MAX_PRIVATE_DATA_SIZE)
+	if (size == 0 || size > D3DKMT_MAX_PRIVATE_DATA_SIZE)
 		return -EINVAL;
 	ret = dxg_process_get_adapter(ctx->proc, ctx->ch, args->adapter.v, &ref, &a.process);
 	if (ret)
@@ -409,8 +426,7 @@ static int dxg_ioctl_create_device(struct dxg_ioctl_ctx *ctx, void *data)
 	};
 	int ret;
 
-	if (args->reserved3 || args->reserved || args->reserved1 || args->reserved2 ||
-	    (args->flags & ~DXG_CREATEDEVICE_FLAGS))
+	if (args->flags & ~DXG_CREATEDEVICE_FLAGS)
 		return -EINVAL;
 	ret = dxg_process_get_adapter(ctx->proc, ctx->ch, args->adapter.v, &ref, &a.process);
 	if (ret)
@@ -445,7 +461,7 @@ static int dxg_ioctl_create_context_virtual(struct dxg_ioctl_ctx *ctx, void *dat
 	};
 	int ret;
 
-	if (args->reserved || (args->flags & ~DXG_CREATECONTEXT_FLAGS) ||
+	if ((args->flags & ~DXG_CREATECONTEXT_FLAGS) ||
 	    size > D3DKMT_MAX_PRIVATE_DATA_SIZE || !args->device.v)
 		return -EINVAL;
 	ret = dxg_process_host_current(ctx->proc, ctx->ch, &a.process, &a.epoch);
@@ -574,7 +590,11 @@ long dxg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		goto out_free_args;
 	}
 
-	down_read(&dxg_global.channel_rwsem);
+	/* Only PCI probe/remove write-lock it, briefly; still, a killed caller need not wait. */
+	if (down_read_killable(&dxg_global.channel_rwsem)) {
+		ret = -EINTR;
+		goto out_free_args;
+	}
 	ctx.ch = dxg_global.channel;
 	ret = desc->handler(&ctx, args);
 	if ((ret >= 0 || ret == -EOVERFLOW) && desc->out_size &&

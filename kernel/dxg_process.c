@@ -118,6 +118,13 @@ int dxg_process_host_locked(struct dxg_process *proc, struct dxg_channel *ch, u6
 	struct dxgw_create_process_reply reply;
 	struct dxg_call_args a = {
 		.opcode = DXGW_OP_CREATE_PROCESS,
+		/*
+		 * The reply carries the only name of a host object that owns everything else the
+		 * process creates: a caller killed before it arrived would leak that object (no
+		 * DESTROY_PROCESS without its handle). The host answers at once unless it is
+		 * broken, and the wait is bounded by DXG_CALL_TIMEOUT_MS either way.
+		 */
+		.flags = DXG_CALL_UNKILLABLE,
 		.epoch = epoch,
 		.req = &req,
 		.req_len = sizeof(req),
@@ -164,7 +171,8 @@ int dxg_process_host_current(struct dxg_process *proc, struct dxg_channel *ch, u
 
 	if (!current_epoch)
 		return -ENODEV;
-	mutex_lock(&proc->lock);
+	if (mutex_lock_killable(&proc->lock))
+		return -EINTR;
 	if (!proc->host_epoch) {
 		ret = -EINVAL;
 	} else if (proc->host_epoch != current_epoch) {
@@ -353,7 +361,8 @@ int dxg_process_close_adapter(struct dxg_process *proc, struct dxg_channel *ch, 
 {
 	int ret;
 
-	mutex_lock(&proc->lock);
+	if (mutex_lock_killable(&proc->lock))
+		return -EINTR;
 	ret = dxg_process_close_adapter_locked(proc, ch, handle);
 	mutex_unlock(&proc->lock);
 	return ret;
@@ -377,7 +386,8 @@ int dxg_process_get_adapter(struct dxg_process *proc, struct dxg_channel *ch, u3
 	u64 epoch;
 	int ret = 0;
 
-	mutex_lock(&proc->lock);
+	if (mutex_lock_killable(&proc->lock))
+		return -EINTR;
 	entry = dxg_process_find_adapter_locked(proc, handle);
 	if (!entry) {
 		ret = -EINVAL;

@@ -27,8 +27,13 @@
 /* Smallest max_message_size we can live with: every fixed-size message fits. */
 #define DXG_MIN_MESSAGE 4096u
 
-/* Replies are drained in batches; a host that never stops producing cannot pin the CPU. */
+/*
+ * Replies are drained in batches with a reschedule in between, and at most DXG_DRAIN_LIMIT per
+ * call: a host that never stops producing cannot keep one drainer (and recv_lock) forever. What
+ * is left is found by the next interrupt or by a waiter's next poll.
+ */
 #define DXG_DRAIN_BATCH 64
+#define DXG_DRAIN_LIMIT 1024
 
 struct dxg_pending {
 	struct list_head node;		/* on dxg_channel.pending until claimed or abandoned */
@@ -72,6 +77,10 @@ static u32 dxg_region_state(struct dxg_channel *ch)
 	return dxg_from_le32(dxg_load_acquire(&dxg_channel_header(ch)->state));
 }
 
+/*
+ * No ordering: the value is only compared with the generation we connected in, as a hint to
+ * reconnect; the connect work validates the header after an acquire of `state`.
+ */
 static u32 dxg_region_generation(struct dxg_channel *ch)
 {
 	return dxg_from_le32(READ_ONCE(dxg_channel_header(ch)->generation));
@@ -205,6 +214,33 @@ static void dxg_channel_schedule_connect(struct dxg_channel *ch)
 	spin_unlock(&ch->lock);
 }
 
+/*
+ * A ring index or record that makes no sense. If the header no longer says READY in the
+ * generation we connected in, the host is restarting the worker and reformatted the rings under
+ * us: that is a reconnect (-ENODEV for the waiters, as for any restart), not a broken host. The
+ * header loads are ordered after the acquire load of the ring index that found the fault; its
+ * partner is the host's INIT store and full barrier before it touches the rings (protocol.md
+ * 2.3), so a reformatted index implies that INIT, or the new generation, is visible here.
+ *
+ * Return: the errno the pending calls were failed with: -ENODEV (restart) or -EIO (broken).
+ */
+static int dxg_channel_ring_fault(struct dxg_channel *ch, const char *why)
+{
+	u32 generation;
+
+	spin_lock(&ch->lock);
+	generation = ch->generation;
+	spin_unlock(&ch->lock);
+	if (dxg_region_state(ch) != DXG_REGION_STATE_READY ||
+	    dxg_region_generation(ch) != generation) {
+		dxg_channel_go_down(ch, -ENODEV);
+		dxg_channel_schedule_connect(ch);
+		return -ENODEV;
+	}
+	dxg_channel_broken(ch, why);
+	return -EIO;
+}
+
 /* A generation or state change whose control interrupt we missed: reconnect. */
 static void dxg_channel_check_generation(struct dxg_channel *ch)
 {
@@ -300,7 +336,7 @@ static void dxg_dispatch_reply(struct dxg_channel *ch, const void *buf, u32 len)
 static void dxg_drain_replies_locked(struct dxg_channel *ch)
 {
 	bool consumed = false;
-	int batch = 0;
+	int count;
 	int len;
 
 	spin_lock(&ch->lock);
@@ -311,20 +347,18 @@ static void dxg_drain_replies_locked(struct dxg_channel *ch)
 	}
 	spin_unlock(&ch->lock);
 
-	for (;;) {
+	for (count = 1; count <= DXG_DRAIN_LIMIT; count++) {
 		len = dxg_ring_consume(&ch->rep, ch->scratch, ch->max_message);
 		if (len == 0)
 			break;
 		if (len < 0) {
-			dxg_channel_broken(ch, "reply ring corrupt");
+			dxg_channel_ring_fault(ch, "reply ring corrupt");
 			return;
 		}
 		consumed = true;
 		dxg_dispatch_reply(ch, ch->scratch, len);
-		if (++batch == DXG_DRAIN_BATCH) {
-			batch = 0;
+		if (count % DXG_DRAIN_BATCH == 0)
 			cond_resched();
-		}
 	}
 	/* The host may wait for reply ring space; partner: its prepare_wait barrier. */
 	if (consumed && dxg_ring_consumer_should_kick(&ch->rep))
@@ -422,7 +456,11 @@ static int dxg_send_request(struct dxg_channel *ch, const struct dxgw_hdr *hdr,
 	u32 need = dxg_ring_record_size(sizeof(*hdr) + a->req_len);
 	int ret;
 
-	mutex_lock(&ch->send_lock);
+	/* The holder may wait up to its deadline for ring space: a killed caller need not. */
+	if (a->flags & DXG_CALL_UNKILLABLE)
+		mutex_lock(&ch->send_lock);
+	else if (mutex_lock_killable(&ch->send_lock))
+		return -EINTR;
 	for (;;) {
 		spin_lock(&ch->lock);
 		ret = dxg_channel_usable_locked(ch, a->epoch, connect);
@@ -445,10 +483,8 @@ static int dxg_send_request(struct dxg_channel *ch, const struct dxgw_hdr *hdr,
 		dxg_channel_kick(ch);
 	mutex_unlock(&ch->send_lock);
 
-	if (ret == -EPROTO) {
-		dxg_channel_broken(ch, "request ring head corrupt");
-		ret = -EIO;
-	}
+	if (ret == -EPROTO)
+		ret = dxg_channel_ring_fault(ch, "request ring head corrupt");
 	return ret;
 }
 
@@ -616,8 +652,9 @@ static int dxg_attach_rings_locked(struct dxg_channel *ch, const struct dxg_layo
 	 * Acknowledge the generation, declaring where our rings start. The host serves the rings
 	 * only from this store on and starts them at the declared indices, so an index we stored
 	 * for an older generation cannot be misread and nothing we publish later is skipped.
-	 * Release: the declared starts come first. Then wake the host, which does not look at the
-	 * rings before it sees the acknowledgment.
+	 * Release: the declared starts (and consumer_sleeping above) come first; partner: the
+	 * host's acquire load of guest_generation before it reads the starts. Then wake the host,
+	 * which does not look at the rings before it sees the acknowledgment.
 	 */
 	WRITE_ONCE(dxg_channel_header(ch)->guest_request_start, cpu_to_le32(ch->req.local));
 	WRITE_ONCE(dxg_channel_header(ch)->guest_reply_start, cpu_to_le32(ch->rep.local));
@@ -625,6 +662,35 @@ static int dxg_attach_rings_locked(struct dxg_channel *ch, const struct dxg_layo
 			  dxg_to_le32(lay->generation));
 	dxg_channel_kick(ch);
 	return 0;
+}
+
+/*
+ * Waits until the host has adopted the ring starts we declared with our acknowledgment
+ * (protocol.md 2.3): it then publishes them as its request head and reply tail, and neither
+ * moves before we produce a request. Until then both still read as formatted (0), so if our
+ * starts are not 0 (a store of ours for the previous generation landed after the format: the race
+ * the handshake exists for) the rings would look corrupt to the first producer or drainer.
+ * The acquire loads pair with the host's release stores of the adopted indices.
+ */
+static int dxg_wait_rings_adopted(struct dxg_channel *ch, u32 generation, u32 request_start,
+				  u32 reply_start)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(DXG_CONNECT_TIMEOUT_MS);
+
+	for (;;) {
+		if (dxg_from_le32(dxg_load_acquire(&ch->req.ctrl->head)) == request_start &&
+		    dxg_from_le32(dxg_load_acquire(&ch->rep.ctrl->tail)) == reply_start)
+			return 0;
+		if (READ_ONCE(ch->removing))
+			return -ENODEV;
+		/* Restarted again before adopting: start over with the new generation. */
+		if (dxg_region_state(ch) != DXG_REGION_STATE_READY ||
+		    dxg_region_generation(ch) != generation)
+			return -EAGAIN;
+		if (time_after(jiffies, deadline))
+			return -ETIMEDOUT;
+		usleep_range(200, 1000);
+	}
 }
 
 static int dxg_channel_send_connect(struct dxg_channel *ch, u32 generation, u32 *adapters)
@@ -668,7 +734,7 @@ static int dxg_channel_connect(struct dxg_channel *ch)
 	struct dxg_layout lay;
 	void *scratch = NULL;
 	bool up;
-	u32 generation, adapters;
+	u32 generation, adapters, request_start = 0, reply_start = 0;
 	int ret;
 
 	spin_lock(&ch->lock);
@@ -703,24 +769,36 @@ static int dxg_channel_connect(struct dxg_channel *ch)
 	if (!scratch)
 		return -ENOMEM;
 
+	/* The channel stays DOWN until the host has adopted our starts: nobody uses the rings. */
 	mutex_lock(&ch->send_lock);
 	mutex_lock(&ch->recv_lock);
 	ret = dxg_attach_rings_locked(ch, &lay);
 	if (!ret) {
 		swap(ch->scratch, scratch);
 		ch->max_message = lay.max_message;
-		spin_lock(&ch->lock);
-		if (ch->removing)
-			ret = -ENODEV;
-		else
-			ch->state = DXG_CHANNEL_CONNECTING;
-		spin_unlock(&ch->lock);
+		request_start = ch->req.local;
+		reply_start = ch->rep.local;
 	} else {
 		dev_err(dxg_channel_dev(ch), "cannot attach the rings: %d\n", ret);
 	}
 	mutex_unlock(&ch->recv_lock);
 	mutex_unlock(&ch->send_lock);
 	kvfree(scratch);
+	if (ret)
+		return ret;
+
+	/* A host that saw an acknowledgment of this generation before does not adopt again. */
+	if (le32_to_cpu(hdr.guest_generation) != lay.generation) {
+		ret = dxg_wait_rings_adopted(ch, lay.generation, request_start, reply_start);
+		if (ret)
+			return ret;
+	}
+	spin_lock(&ch->lock);
+	if (ch->removing)
+		ret = -ENODEV;
+	else
+		ch->state = DXG_CHANNEL_CONNECTING;
+	spin_unlock(&ch->lock);
 	if (ret)
 		return ret;
 

@@ -66,13 +66,26 @@ step unit-host meson test -C build --print-errorlogs --no-rebuild --suite opendx
 step checkpatch scripts/checkpatch
 
 vmrun=(scripts/vm-run --no-build --timeout 600)
-guest_bins=(build/tests/vm/dxgtest-wsl build/tests/vm/dxgtest-errors build/tests/vm/dxgtest-process
-	build/tests/vm/dxgtest-twovm build/tools/dxgctl)
+vmbin=build/tests/vm
+guest_bins=("$vmbin"/dxgtest-wsl "$vmbin"/dxgtest-errors "$vmbin"/dxgtest-process
+	"$vmbin"/dxgtest-twovm "$vmbin"/dxgtest-stress "$vmbin"/dxgtest-handshake build/tools/dxgctl)
+kill_worker=(tests/vm/host-kill-worker.sh build/tools/dxgctl)
 step vm-wsl-sequence "${vmrun[@]}" "${guest_bins[@]}" -- dxgtest-wsl
 step vm-errors "${vmrun[@]}" "${guest_bins[@]}" -- dxgtest-errors
 step vm-process-isolation "${vmrun[@]}" "${guest_bins[@]}" -- dxgtest-process
 step vm-two-guests "${vmrun[@]}" --vms 2 "${guest_bins[@]}" -- dxgtest-twovm
-step vm-arbitrary-binary "${vmrun[@]}" --vms 2 build/tests/vm/hello-static -- hello-static
+step vm-stress "${vmrun[@]}" "${guest_bins[@]}" -- dxgtest-stress
+# dxgd's worker is killed under load: guests see -ENODEV, reconnect, and leave nothing behind.
+step vm-stress-worker-restarts "${vmrun[@]}" \
+	--host-during "${kill_worker[*]} --times 3 --every 6" \
+	"${guest_bins[@]}" -- dxgtest-stress --seconds 30 --restart
+# The generation handshake, with the restart race forced through sysfs (protocol.md 2.3).
+step vm-generation-handshake "${vmrun[@]}" \
+	--host-during "${kill_worker[*]} --after-marker 'dxgtest-handshake: unbound'" \
+	"${guest_bins[@]}" -- dxgtest-handshake
+step vm-arbitrary-binary "${vmrun[@]}" --vms 2 "$vmbin"/hello-static -- hello-static
+# The README's first command, end to end (its install and build steps are no-ops by now).
+step main-job scripts/main.sh
 
 step bench-smoke build/bench/dxg-bench-rtt --iterations 2000
 

@@ -805,9 +805,34 @@ static int map_region(struct uguest *g, int shm_fd)
 	return 0;
 }
 
+/*
+ * Waits until dxgd adopted the ring starts we declared (protocol.md 2.3): it publishes them as its
+ * request head and reply tail. Until then both read as formatted (0); if our starts are not 0 (an
+ * index stored for the previous generation after the format) the rings would look corrupt to our
+ * first send. dxgd does not kick on adoption, so poll briefly; it adopts as soon as our kick wakes
+ * it. The acquire loads pair with dxgd's release stores of the adopted indices.
+ */
+static int wait_rings_adopted(struct uguest *g, uint32_t request_start, uint32_t reply_start)
+{
+	uint64_t deadline = deadline_after(g->timeout_ms);
+
+	for (;;) {
+		if (dxg_from_le32(dxg_load_acquire(&g->req.ctrl->head)) == request_start &&
+		    dxg_from_le32(dxg_load_acquire(&g->rep.ctrl->tail)) == reply_start)
+			return 0;
+		if (dxg_from_le32(dxg_load_acquire(&g->hdr->state)) != DXG_REGION_STATE_READY ||
+		    dxg_from_le32(dxg_read_once(g->hdr->generation)) != g->info.generation)
+			return -ENODEV;
+		if (now_ns() >= deadline)
+			return -ETIMEDOUT;
+		usleep(100);
+	}
+}
+
 static int attach_rings(struct uguest *g)
 {
 	const struct dxg_region_header *h = g->hdr;
+	bool acked_before;
 	int ret;
 
 	g->max_message = dxg_from_le32(h->max_message_size);
@@ -833,12 +858,19 @@ static int attach_rings(struct uguest *g)
 	 * before the acknowledgement; the kick wakes dxgd, which does not look at the rings
 	 * before it sees the acknowledgement.
 	 */
+	acked_before = dxg_from_le32(dxg_read_once(g->hdr->guest_generation)) == g->info.generation;
 	g->hdr->guest_request_start = dxg_to_le32(g->req.local);
 	g->hdr->guest_reply_start = dxg_to_le32(g->rep.local);
 	dxg_store_release(&g->hdr->guest_generation, dxg_to_le32(g->info.generation));
 	ret = uguest_kick(g);
 	if (ret)
 		return ret;
+	/* dxgd adopts once per generation; after an earlier acknowledgment it serves as it is. */
+	if (!acked_before) {
+		ret = wait_rings_adopted(g, g->req.local, g->rep.local);
+		if (ret)
+			return ret;
+	}
 
 	g->info.peer_id = g->peer_id;
 	g->info.host_version = dxg_from_le32(h->version);

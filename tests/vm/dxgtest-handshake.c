@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dxgtest-handshake: the generation handshake race of protocol.md 2.3, made to happen.
+ *
+ * The race: a guest stores a ring index for the old generation (its request tail, its reply
+ * head) after a new worker formatted the rings. The guest then attaches with that index,
+ * declares it, and the worker adopts it. Between the declaration and the adoption the shared
+ * request head and reply tail still read 0, so the guest must not use the rings before the host
+ * adopted its starts, or they look corrupt to it.
+ *
+ * How it is forced, with the driver's own code paths:
+ * 1. unbind opendxg from its PCI device (the channel goes away) and map BAR2 through sysfs;
+ * 2. write a marker to the kernel log; the host side (vm-run --host-during) waits for it on the
+ *    console and kills dxgd's worker; the broker starts a new one, which formats the region;
+ * 3. wait until the header shows the new generation READY, then store a request tail and a reply
+ *    head far from 0 through BAR2 (sysfs resource2): the late stores of the old generation;
+ * 4. bind the driver again: it attaches to those indices, declares them and sends CONNECT.
+ * Then the driver must be connected: an enumeration finds the adapters, a device and a context
+ * can be made, and the kernel log has no complaint about a corrupt ring. Unbound once more, the
+ * header must show our late indices as the declared starts (so the race really was set up);
+ * the last bind leaves the guest as it was.
+ *
+ *   host: wait for "dxgtest-handshake: unbound" in $VMRUN_DIR/vm0.console, then kill the worker.
+ *
+ * Exit status 0 (passed), 1 (failed), 77 (no bound opendxg device, or no adapter at the start).
+ *
+ * Build by hand: gcc -static -O2 -I include/uapi -I include tests/vm/dxgtest-handshake.c
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/klog.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <misc/d3dkmthk.h>
+#include <opendxg/region.h>
+#include <opendxg/ring.h>
+
+#define EXIT_SKIP 77
+#define DRIVER_DIR "/sys/bus/pci/drivers/opendxg"
+#define MARKER "dxgtest-handshake: unbound"
+/* Old-generation indices far from anything a fresh ring holds (8-byte aligned). */
+#define STALE_REQUEST_TAIL 0x10000008u
+#define STALE_REPLY_HEAD 0x20000010u
+
+static const char *program = "dxgtest-handshake";
+static unsigned int passed, failed;
+
+static bool check(bool cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cond)
+		passed++;
+	else
+		failed++;
+	printf("%s %u - ", cond ? "ok" : "not ok", passed + failed);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	return cond;
+}
+
+static int finish(void)
+{
+	printf("%s: %u passed, %u failed\n", program, passed, failed);
+	return failed ? 1 : 0;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -EIO;
+}
+
+/* The PCI address of the device opendxg is bound to. */
+static bool find_bound_device(char *bdf, size_t size)
+{
+	DIR *dir = opendir(DRIVER_DIR);
+	struct dirent *e;
+	bool found = false;
+
+	if (!dir)
+		return false;
+	while ((e = readdir(dir))) {
+		/* Device links are named like 0000:00:02.0. */
+		if (strchr(e->d_name, ':') && strlen(e->d_name) < size) {
+			strcpy(bdf, e->d_name);
+			found = true;
+			break;
+		}
+	}
+	closedir(dir);
+	return found;
+}
+
+static uint32_t le32_load(const volatile dxg_le32 *p)
+{
+	return dxg_from_le32(__atomic_load_n(p, __ATOMIC_ACQUIRE));
+}
+
+static int enum_adapters(int fd, struct d3dkmt_adapterinfo *info, uint32_t capacity)
+{
+	struct d3dkmt_enumadapters3 args = {
+		.filter = D3DKMT_ENUMADAPTERS_FILTER_COMPUTE_ONLY,
+		.adapter_count = capacity,
+		.adapters = (uintptr_t)info,
+	};
+
+	if (ioctl(fd, LX_DXENUMADAPTERS3, &args) < 0)
+		return -errno;
+	return (int)args.adapter_count;
+}
+
+/* Enumerate, make a device and a context, destroy them, close: 0 or the first -errno. */
+static int use_the_channel(void)
+{
+	struct d3dkmt_adapterinfo info[64];
+	struct d3dkmt_createdevice cd = { 0 };
+	struct d3dkmt_createcontextvirtual cc = { .client_hint = D3DKMT_CLIENTHINT_VULKAN };
+	struct d3dkmt_destroydevice dd = { 0 };
+	struct d3dkmt_closeadapter ca = { 0 };
+	int fd, n, i, ret = 0;
+
+	fd = open("/dev/dxg", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = enum_adapters(fd, info, 64);
+	if (n <= 0) {
+		close(fd);
+		return n ? n : -ENODEV;
+	}
+	cd.adapter = info[0].adapter_handle;
+	if (ioctl(fd, LX_DXCREATEDEVICE, &cd) < 0) {
+		ret = -errno;
+	} else {
+		cc.device = cd.device;
+		if (ioctl(fd, LX_DXCREATECONTEXTVIRTUAL, &cc) < 0)
+			ret = -errno;
+		dd.device = cd.device;
+		if (ioctl(fd, LX_DXDESTROYDEVICE, &dd) < 0 && !ret)
+			ret = -errno;
+	}
+	for (i = 0; i < n; i++) {
+		ca.adapter_handle = info[i].adapter_handle;
+		if (ioctl(fd, LX_DXCLOSEADAPTER, &ca) < 0 && !ret)
+			ret = -errno;
+	}
+	close(fd);
+	return ret;
+}
+
+static unsigned int ring_complaints(void)
+{
+	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	unsigned int count = 0;
+	char *buf, *line, *save = NULL;
+	int len;
+
+	if (size <= 0)
+		return 0;
+	buf = calloc(1, (size_t)size + 1);
+	if (!buf)
+		return 0;
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size);
+	for (line = len > 0 ? strtok_r(buf, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strstr(line, "opendxg") && (strstr(line, "corrupt") || strstr(line, "malformed"))) {
+			printf("# kernel: %s\n", line);
+			count++;
+		}
+	}
+	free(buf);
+	return count;
+}
+
+int main(void)
+{
+	char bdf[64], path[256];
+	struct dxg_region_header *hdr;
+	struct dxg_ring_ctrl *req_ctrl, *rep_ctrl;
+	uint64_t req_off, rep_off, map_size;
+	uint32_t generation, new_generation;
+	unsigned int i;
+	int fd, ret;
+	void *map;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	alarm(240);
+	if (!find_bound_device(bdf, sizeof(bdf))) {
+		printf("# SKIP opendxg is bound to no device\n%s: 0 passed, 0 failed\n", program);
+		return EXIT_SKIP;
+	}
+	ret = use_the_channel();
+	if (ret) {
+		printf("# SKIP the channel does not work: %s\n%s: 0 passed, 0 failed\n",
+		       strerror(-ret), program);
+		return EXIT_SKIP;
+	}
+
+	/* Unbound first: BAR2 cannot be mapped through sysfs while the driver has it. */
+	snprintf(path, sizeof(path), "%s/unbind", DRIVER_DIR);
+	if (!check(write_file(path, bdf) == 0, "unbind opendxg from %s", bdf))
+		return finish();
+
+	/* The header page first, then as far as the ring control blocks reach. */
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource2", bdf);
+	fd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
+	if (!check(fd >= 0, "open %s", path))
+		return finish();
+	map = mmap(NULL, DXG_REGION_HEADER_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	if (!check(map != MAP_FAILED, "map the region header"))
+		return finish();
+	hdr = map;
+	req_off = dxg_from_le64(hdr->request_ring.ctrl_offset);
+	rep_off = dxg_from_le64(hdr->reply_ring.ctrl_offset);
+	munmap(map, DXG_REGION_HEADER_SIZE);
+	map_size = (req_off > rep_off ? req_off : rep_off) + sizeof(struct dxg_ring_ctrl);
+	map_size = (map_size + 4095) & ~(uint64_t)4095;
+	if (!check(map_size <= (64u << 20), "ring control blocks in the first 64 MiB (%#llx)",
+		   (unsigned long long)map_size))
+		return finish();
+	map = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!check(map != MAP_FAILED, "map the region up to the ring control blocks"))
+		return finish();
+	hdr = map;
+	req_ctrl = (struct dxg_ring_ctrl *)((char *)map + req_off);
+	rep_ctrl = (struct dxg_ring_ctrl *)((char *)map + rep_off);
+	generation = le32_load(&hdr->generation);
+	printf("# device %s, generation %u\n", bdf, generation);
+
+	/* The host side kills the worker when it sees this on the console. */
+	write_file("/dev/kmsg", "<4>" MARKER "; waiting for a worker restart\n");
+
+	for (i = 0; i < 1200; i++) {
+		new_generation = le32_load(&hdr->generation);
+		if (new_generation != generation &&
+		    le32_load(&hdr->state) == DXG_REGION_STATE_READY)
+			break;
+		usleep(100000);
+	}
+	if (!check(i < 1200, "the host restarted the worker (generation %u -> %u)", generation,
+		   new_generation))
+		return finish();
+	if (!check(le32_load(&hdr->guest_generation) == 0, "nobody acknowledged generation %u yet",
+		   new_generation))
+		return finish();
+
+	/* The old generation's late stores: after the format, before the acknowledgment. */
+	__atomic_store_n(&req_ctrl->tail, dxg_to_le32(STALE_REQUEST_TAIL), __ATOMIC_RELEASE);
+	__atomic_store_n(&rep_ctrl->head, dxg_to_le32(STALE_REPLY_HEAD), __ATOMIC_RELEASE);
+
+	/* Binding revokes our mapping (the driver claims BAR2): do not touch it meanwhile. */
+	munmap(map, map_size);
+	snprintf(path, sizeof(path), "%s/bind", DRIVER_DIR);
+	check(write_file(path, bdf) == 0, "bind opendxg to %s again", bdf);
+
+	/* Probe waits for the first connection; a failed one is not retried without a kick. */
+	ret = use_the_channel();
+	check(ret == 0, "enumerate, create a device and a context on the new generation (%s)",
+	      ret ? strerror(-ret) : "ok");
+	check(ring_complaints() == 0, "kernel log: no corrupt-ring complaint");
+
+	/* Did the driver really attach to the late indices? Look, unbound, then bind again. */
+	snprintf(path, sizeof(path), "%s/unbind", DRIVER_DIR);
+	if (!check(write_file(path, bdf) == 0, "unbind again to look at the header"))
+		return finish();
+	map = mmap(NULL, DXG_REGION_HEADER_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	if (check(map != MAP_FAILED, "map the region header again")) {
+		hdr = map;
+		check(le32_load(&hdr->guest_generation) == new_generation,
+		      "the driver acknowledged generation %u", new_generation);
+		check(le32_load(&hdr->guest_request_start) == STALE_REQUEST_TAIL &&
+		      le32_load(&hdr->guest_reply_start) == STALE_REPLY_HEAD,
+		      "it declared the late indices as its starts (%#x, %#x)",
+		      le32_load(&hdr->guest_request_start), le32_load(&hdr->guest_reply_start));
+		munmap(map, DXG_REGION_HEADER_SIZE);
+	}
+	close(fd);
+	snprintf(path, sizeof(path), "%s/bind", DRIVER_DIR);
+	check(write_file(path, bdf) == 0, "bind opendxg again");
+	ret = use_the_channel();
+	check(ret == 0, "the channel works after the second bind (%s)",
+	      ret ? strerror(-ret) : "ok");
+	return finish();
+}
