@@ -603,9 +603,24 @@ static void guest_handle_socket(struct loop_source *source, uint32_t events)
 		guest_disconnected(vm);
 }
 
+void broker_accept_failed(struct broker *broker, struct loop_source *source, int err,
+			  const char *what, struct dxg_ratelimit *rl)
+{
+	if (err == EAGAIN || err == EINTR || err == ECONNABORTED)
+		return;
+	/*
+	 * EMFILE, ENFILE, ENOBUFS, ENOMEM: the connection stays queued and the socket readable,
+	 * so retrying at once would spin. Try again a little later.
+	 */
+	dxg_log_limited(rl, DXG_LOG_WARN, "%s: accept: %s; retrying in %u ms", what,
+			strerror(err), BROKER_ACCEPT_RETRY_MS);
+	loop_pause(&broker->loop, source, BROKER_ACCEPT_RETRY_MS);
+}
+
 static void guest_accept(struct loop_source *source, uint32_t events)
 {
 	static struct dxg_ratelimit refuse_rl = DXG_RATELIMIT_INIT(10000, 5);
+	static struct dxg_ratelimit accept_rl = DXG_RATELIMIT_INIT(10000, 5);
 	struct vm *vm = source->data;
 	uint16_t peer_id;
 	int fd;
@@ -613,8 +628,11 @@ static void guest_accept(struct loop_source *source, uint32_t events)
 	(void)events;
 	fd = accept4(vm->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-			log_warn("vm %s: accept: %s", vm->cfg->name, strerror(errno));
+		int err = errno;
+		char what[64];
+
+		snprintf(what, sizeof(what), "vm %s", vm->cfg->name);
+		broker_accept_failed(vm->broker, source, err, what, &accept_rl);
 		return;
 	}
 	if (vm->client_fd >= 0) {
@@ -627,7 +645,12 @@ static void guest_accept(struct loop_source *source, uint32_t events)
 	}
 
 	for (unsigned v = 0; v < DXG_VECTORS; v++) {
-		vm->client_fds[v] = eventfd(0, EFD_CLOEXEC);
+		/*
+		 * Non-blocking: the guest peer holds these too and can drive a counter to its
+		 * maximum, where a blocking kick would stall the broker (every VM) or the worker.
+		 * A kick that finds the counter full is dropped: the guest has one pending anyway.
+		 */
+		vm->client_fds[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (vm->client_fds[v] < 0) {
 			log_error("vm %s: eventfd: %s", vm->cfg->name, strerror(errno));
 			goto err_close;

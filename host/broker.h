@@ -19,11 +19,18 @@
 #include "broker_loop.h"
 #include "broker_socket.h"
 #include "config.h"
+#include "log.h"
 
 /* Restart policy: immediate restarts, but after this many starts within the window, wait. */
 #define BROKER_RESTART_BURST 5
 #define BROKER_RESTART_WINDOW_MS 10000u
 #define BROKER_RESTART_DELAY_MS 1000u
+
+/*
+ * A listening socket whose accept() fails for lack of fds or memory stays readable: it is not
+ * watched for this long, so the loop neither spins nor floods the log until resources return.
+ */
+#define BROKER_ACCEPT_RETRY_MS 200u
 
 /* Outstanding BW_STATUS_REQ per worker; more concurrent status queries get "worker": null. */
 #define BROKER_STATUS_QUEUE 32
@@ -107,6 +114,14 @@ struct broker {
 int broker_run(const struct dxgd_config *cfg);
 
 const char *worker_state_name(enum worker_state state);
+
+/*
+ * After accept() on the listener `source` failed with errno `err`: nothing to do when no
+ * connection was pending (EAGAIN, EINTR, ECONNABORTED); otherwise logs `what` (rate limited by
+ * `rl`) and pauses the listener for BROKER_ACCEPT_RETRY_MS.
+ */
+void broker_accept_failed(struct broker *broker, struct loop_source *source, int err,
+			  const char *what, struct dxg_ratelimit *rl);
 
 /*
  * Asks the VM's worker for its status on behalf of control client `client_id`. False when the

@@ -357,8 +357,9 @@ static void control_accept(struct loop_source *source, uint32_t events)
 	(void)events;
 	fd = accept4(broker->control_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-			log_warn("control: accept: %s", strerror(errno));
+		static struct dxg_ratelimit accept_rl = DXG_RATELIMIT_INIT(10000, 5);
+
+		broker_accept_failed(broker, source, errno, "control", &accept_rl);
 		return;
 	}
 	if (broker->client_count >= CONTROL_MAX_CLIENTS) {

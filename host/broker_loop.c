@@ -23,6 +23,7 @@ uint64_t loop_now_ms(void)
 bool loop_init(struct loop *loop)
 {
 	loop->removed = NULL;
+	loop->paused = NULL;
 	loop->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (loop->epoll_fd < 0) {
 		log_error("epoll_create1: %s", strerror(errno));
@@ -62,6 +63,7 @@ struct loop_source *loop_add(struct loop *loop, int fd, uint32_t events, loop_ha
 	source->fd = fd;
 	source->handler = handler;
 	source->data = data;
+	source->events = events;
 	ev.data.ptr = source;
 	if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		log_error("epoll_ctl(ADD, %d): %s", fd, strerror(errno));
@@ -75,6 +77,9 @@ bool loop_modify(struct loop *loop, struct loop_source *source, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = source };
 
+	source->events = events;
+	if (source->paused)
+		return true;	/* applied when it resumes */
 	if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_MOD, source->fd, &ev) < 0) {
 		log_error("epoll_ctl(MOD, %d): %s", source->fd, strerror(errno));
 		return false;
@@ -82,10 +87,24 @@ bool loop_modify(struct loop *loop, struct loop_source *source, uint32_t events)
 	return true;
 }
 
+static void unlink_paused(struct loop *loop, struct loop_source *source)
+{
+	for (struct loop_source **link = &loop->paused; *link; link = &(*link)->next_paused) {
+		if (*link == source) {
+			*link = source->next_paused;
+			break;
+		}
+	}
+	source->paused = false;
+	source->next_paused = NULL;
+}
+
 void loop_remove(struct loop *loop, struct loop_source *source)
 {
 	if (!source || source->removed)
 		return;
+	if (source->paused)
+		unlink_paused(loop, source);
 	/*
 	 * Explicit removal, not close(): a forked worker may briefly hold a duplicate of the fd
 	 * (between fork and exec), and epoll keys registrations on the open file, not the fd.
@@ -96,10 +115,53 @@ void loop_remove(struct loop *loop, struct loop_source *source)
 	loop->removed = source;
 }
 
+void loop_pause(struct loop *loop, struct loop_source *source, uint32_t ms)
+{
+	struct epoll_event ev = { .events = 0, .data.ptr = source };
+
+	if (!source || source->removed || source->paused)
+		return;
+	/* Still registered, so resuming is a MOD and HUP/ERR could still be reported. */
+	if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_MOD, source->fd, &ev) < 0) {
+		log_error("epoll_ctl(MOD, %d): %s", source->fd, strerror(errno));
+		return;
+	}
+	source->paused = true;
+	source->resume_ms = loop_now_ms() + ms;
+	source->next_paused = loop->paused;
+	loop->paused = source;
+}
+
+/* Resumes the paused sources that are due; returns ms until the next one is, or -1. */
+static int resume_paused(struct loop *loop)
+{
+	uint64_t now = loop_now_ms();
+	struct loop_source *source = loop->paused;
+	int wait = -1;
+
+	while (source) {
+		struct loop_source *next = source->next_paused;
+
+		if (source->resume_ms <= now) {
+			unlink_paused(loop, source);
+			loop_modify(loop, source, source->events);
+		} else if (wait < 0 || source->resume_ms - now < (uint64_t)wait) {
+			wait = (int)(source->resume_ms - now);
+		}
+		source = next;
+	}
+	return wait;
+}
+
 bool loop_dispatch(struct loop *loop, int timeout_ms)
 {
 	struct epoll_event events[LOOP_MAX_EVENTS];
-	int n = epoll_wait(loop->epoll_fd, events, LOOP_MAX_EVENTS, timeout_ms);
+	int resume_in = resume_paused(loop);
+	int n;
+
+	if (resume_in >= 0 && (timeout_ms < 0 || resume_in < timeout_ms))
+		timeout_ms = resume_in;
+	n = epoll_wait(loop->epoll_fd, events, LOOP_MAX_EVENTS, timeout_ms);
 
 	if (n < 0) {
 		if (errno == EINTR)

@@ -312,7 +312,8 @@ static uint32_t largest_reply_record(const struct worker *w)
 	return dxg_ring_record_size(w->layout.max_message);
 }
 
-static enum serve_result serve_batch(struct worker *w)
+/* `*consumed_out` tells whether the pass took at least one request. */
+static enum serve_result serve_batch(struct worker *w, bool *consumed_out)
 {
 	const uint32_t need = largest_reply_record(w);
 	enum serve_result result = SERVE_MORE;
@@ -367,6 +368,7 @@ static enum serve_result serve_batch(struct worker *w)
 	if ((produced && dxg_ring_producer_should_kick(&w->replies)) ||
 	    (consumed && dxg_ring_consumer_should_kick(&w->requests)))
 		kick_guest(w, DXG_VECTOR_RING);
+	*consumed_out = consumed;
 	return result;
 }
 
@@ -396,7 +398,7 @@ static bool ring_ready(struct worker *w, enum serve_result state)
 	return v < 0 || (uint64_t)v >= largest_reply_record(w);
 }
 
-/* --poll-us: busy-poll before sleeping, trading a CPU for wake-up latency. */
+/* --poll-us: busy-poll after serving, before sleeping, trading a CPU for wake-up latency. */
 static bool spin_for_work(struct worker *w, enum serve_result state)
 {
 	uint64_t deadline;
@@ -600,13 +602,19 @@ static int run(struct worker *w)
 			/* The guest rings the doorbell right after its acknowledgement. */
 			timeout = w->broken ? -1 : WORKER_RECHECK_MS;
 		} else if (!w->broken) {
-			enum serve_result r = serve_batch(w);
+			bool consumed;
+			enum serve_result r = serve_batch(w, &consumed);
 
 			timeout = WORKER_RECHECK_MS;
 			if (r == SERVE_MORE) {
 				timeout = 0;
 			} else if (r == SERVE_IDLE || r == SERVE_NO_SPACE) {
-				if (spin_for_work(w, r)) {
+				/*
+				 * Spin only right after serving, when the next request is likely
+				 * close: a pass that found nothing (the periodic re-check, a stray
+				 * doorbell, a guest that stopped reading) must not burn the CPU.
+				 */
+				if (consumed && spin_for_work(w, r)) {
 					timeout = 0;
 				} else if (r == SERVE_IDLE) {
 					/* Announce the sleep, then re-check: no lost wake-up (ring.h). */
@@ -727,12 +735,7 @@ static bool map_region(struct worker *w)
 
 static bool attach_rings(struct worker *w)
 {
-	const struct region_layout *l = &w->layout;
-
-	if (dxg_ring_attach(&w->requests, (struct dxg_ring_ctrl *)(w->region + l->request_ctrl),
-			    w->region + l->request_data, l->request_size, l->max_message, false) ||
-	    dxg_ring_attach(&w->replies, (struct dxg_ring_ctrl *)(w->region + l->reply_ctrl),
-			    w->region + l->reply_data, l->reply_size, l->max_message, true)) {
+	if (region_attach_rings(w->region, &w->layout, &w->requests, &w->replies)) {
 		log_error("ring attach failed (host bug in the layout)");
 		return false;
 	}

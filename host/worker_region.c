@@ -158,3 +158,33 @@ void region_format(void *base, int fd, const struct region_layout *l, uint32_t g
 
 	region_set_state(base, DXG_REGION_STATE_READY);
 }
+
+static int attach_ring(struct dxg_ring *r, unsigned char *base, uint64_t ctrl, uint64_t data,
+		       uint32_t size, uint32_t max_message, bool as_producer)
+{
+	/*
+	 * dxg_ring_attach() takes our own index from the control block it is given. The shared one
+	 * is guest-writable, and a misaligned value there would fail the attach (and the worker with
+	 * it), so attach to a private blank block and only then point at the shared one.
+	 */
+	struct dxg_ring_ctrl blank;
+	int ret;
+
+	memset(&blank, 0, sizeof(blank));
+	ret = dxg_ring_attach(r, &blank, base + data, size, max_message, as_producer);
+	r->ctrl = (struct dxg_ring_ctrl *)(base + ctrl);
+	return ret;
+}
+
+int region_attach_rings(void *base, const struct region_layout *l, struct dxg_ring *requests,
+			struct dxg_ring *replies)
+{
+	unsigned char *bytes = base;
+
+	if (attach_ring(requests, bytes, l->request_ctrl, l->request_data, l->request_size,
+			l->max_message, false) ||
+	    attach_ring(replies, bytes, l->reply_ctrl, l->reply_data, l->reply_size,
+			l->max_message, true))
+		return -EINVAL;
+	return 0;
+}

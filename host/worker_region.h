@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <opendxg/ring.h>
+
 #define REGION_RING_MIN_DATA (256u * 1024u)
 #define REGION_RING_MAX_DATA (1024u * 1024u)
 #define REGION_FENCE_SIZE 4096u
@@ -58,5 +60,15 @@ void region_format(void *base, int fd, const struct region_layout *l, uint32_t g
 
 /* Publishes a new state (READY or RESET) after everything written before it. */
 void region_set_state(void *base, uint32_t state);
+
+/*
+ * Attaches the worker's views of the two rings of a layout that passed region_layout_valid():
+ * `requests` as consumer, `replies` as producer. Reads nothing from the region: the guest can
+ * write the control blocks at any time, even between region_format() and this call, so both
+ * private indices start at 0 and the generation handshake sets them later. Returns 0, or
+ * -EINVAL for a layout whose rings cannot be attached (a host bug).
+ */
+int region_attach_rings(void *base, const struct region_layout *l, struct dxg_ring *requests,
+			struct dxg_ring *replies);
 
 #endif /* DXGD_WORKER_REGION_H */

@@ -24,9 +24,6 @@
 
 #include "dxg.h"
 
-/* Smallest max_message_size we can live with: every fixed-size message fits. */
-#define DXG_MIN_MESSAGE 4096u
-
 /*
  * Replies are drained in batches with a reschedule in between, and at most DXG_DRAIN_LIMIT per
  * call: a host that never stops producing cannot keep one drainer (and recv_lock) forever. What
@@ -44,15 +41,6 @@ struct dxg_pending {
 	u32 reply_len;
 	int result;
 	struct completion done;
-};
-
-/* The validated, private view of the region header that a connection uses. */
-struct dxg_layout {
-	u32 generation;
-	u32 max_message;
-	u64 ctrl_offset[2];
-	u64 data_offset[2];
-	u32 data_size[2];
 };
 
 static struct device *dxg_channel_dev(struct dxg_channel *ch)
@@ -94,84 +82,31 @@ bool dxg_region_is_ours(const void *region, u64 size)
 	       dxg_from_le64(READ_ONCE(hdr->magic)) == DXG_REGION_MAGIC;
 }
 
-static bool dxg_range_valid(const struct dxg_region_header *hdr, u64 offset, u64 len)
-{
-	u64 region_size = le64_to_cpu(hdr->region_size);
-	u64 header_size = le32_to_cpu(hdr->header_size);
-
-	return IS_ALIGNED(offset, 64) && offset >= header_size && len <= region_size &&
-	       offset <= region_size - len;
-}
-
-static bool dxg_ranges_overlap(u64 a, u64 alen, u64 b, u64 blen)
-{
-	return a < b + blen && b < a + alen;
-}
-
 /*
- * Checks the private copy of the header. The host is more trusted than the guest, but a header
- * that is wrong (another program's region, a newer protocol, a bug) must end in a message and a
- * channel that stays down, never in an access outside the BAR.
+ * Checks the private copy of the header (dxg_region_parse(), shared with the user-space guest).
+ * The host is more trusted than the guest, but a header that is wrong (another program's region, a
+ * newer protocol, a bug) must end in a message and a channel that stays down, never in an access
+ * outside the BAR.
  */
 static int dxg_region_validate(struct dxg_channel *ch, const struct dxg_region_header *hdr,
-			       struct dxg_layout *lay)
+			       struct dxg_region_layout *lay)
 {
-	struct device *dev = dxg_channel_dev(ch);
-	const struct dxg_region_ring *rings[2] = { &hdr->request_ring, &hdr->reply_ring };
 	u32 version = le32_to_cpu(hdr->version);
-	u32 header_size = le32_to_cpu(hdr->header_size);
-	u32 max_message = le32_to_cpu(hdr->max_message_size);
-	u64 starts[4], lens[4];
-	int i, j;
+	const char *why;
+	int ret;
 
-	if (le64_to_cpu(hdr->magic) != DXG_REGION_MAGIC) {
-		dev_err(dev, "region magic vanished\n");
+	ret = dxg_region_parse(hdr, ch->region_size, lay, &why);
+	if (ret == -EPROTONOSUPPORT) {
+		dev_err(dxg_channel_dev(ch), "host speaks protocol %u.%u, this driver %u.%u\n",
+			version >> 16, version & 0xffff, DXG_PROTOCOL_MAJOR, DXG_PROTOCOL_MINOR);
 		return -EPROTO;
 	}
-	if (version >> 16 != DXG_PROTOCOL_MAJOR) {
-		dev_err(dev, "host speaks protocol %u.%u, this driver %u.%u\n", version >> 16,
-			version & 0xffff, DXG_PROTOCOL_MAJOR, DXG_PROTOCOL_MINOR);
-		return -EPROTO;
+	if (ret) {
+		dev_err(dxg_channel_dev(ch), "region header rejected: %s\n", why);
+		return ret;
 	}
-	if (le64_to_cpu(hdr->region_size) != ch->region_size ||
-	    header_size < sizeof(*hdr) || !IS_ALIGNED(header_size, 64) ||
-	    header_size > ch->region_size) {
-		dev_err(dev, "region header: bad sizes (region %llu, BAR %llu, header %u)\n",
-			le64_to_cpu(hdr->region_size), ch->region_size, header_size);
-		return -EPROTO;
-	}
-	if (max_message < DXG_MIN_MESSAGE) {
-		dev_err(dev, "region header: max_message_size %u too small\n", max_message);
-		return -EPROTO;
-	}
-
-	lay->generation = le32_to_cpu(hdr->generation);
 	/* A newer host may allow more; our own messages never exceed DXGW_MAX_MESSAGE. */
-	lay->max_message = min(max_message, DXGW_MAX_MESSAGE);
-	for (i = 0; i < 2; i++) {
-		lay->ctrl_offset[i] = le64_to_cpu(rings[i]->ctrl_offset);
-		lay->data_offset[i] = le64_to_cpu(rings[i]->data_offset);
-		lay->data_size[i] = le32_to_cpu(rings[i]->data_size);
-		if (!dxg_ring_size_valid(lay->data_size[i]) ||
-		    !dxg_range_valid(hdr, lay->ctrl_offset[i], sizeof(struct dxg_ring_ctrl)) ||
-		    !dxg_range_valid(hdr, lay->data_offset[i], lay->data_size[i])) {
-			dev_err(dev, "region header: %s ring outside the region or misaligned\n",
-				i ? "reply" : "request");
-			return -EPROTO;
-		}
-		starts[2 * i] = lay->ctrl_offset[i];
-		lens[2 * i] = sizeof(struct dxg_ring_ctrl);
-		starts[2 * i + 1] = lay->data_offset[i];
-		lens[2 * i + 1] = lay->data_size[i];
-	}
-	for (i = 0; i < 4; i++) {
-		for (j = i + 1; j < 4; j++) {
-			if (dxg_ranges_overlap(starts[i], lens[i], starts[j], lens[j])) {
-				dev_err(dev, "region header: ring areas overlap\n");
-				return -EPROTO;
-			}
-		}
-	}
+	lay->max_message = min(lay->max_message, DXGW_MAX_MESSAGE);
 	return 0;
 }
 
@@ -628,18 +563,19 @@ static int dxg_wait_ready(struct dxg_channel *ch)
 }
 
 /* Attaches both rings as the layout says. Called with send_lock and recv_lock held. */
-static int dxg_attach_rings_locked(struct dxg_channel *ch, const struct dxg_layout *lay)
+static int dxg_attach_rings_locked(struct dxg_channel *ch,
+				   const struct dxg_region_layout *lay)
 {
 	u8 *base = ch->region;
 	int ret;
 
-	ret = dxg_ring_attach(&ch->req, (struct dxg_ring_ctrl *)(base + lay->ctrl_offset[0]),
-			      base + lay->data_offset[0], lay->data_size[0], lay->max_message,
+	ret = dxg_ring_attach(&ch->req, (struct dxg_ring_ctrl *)(base + lay->ring_ctrl[0]),
+			      base + lay->ring_data[0], lay->ring_size[0], lay->max_message,
 			      true);
 	if (ret)
 		return ret;
-	ret = dxg_ring_attach(&ch->rep, (struct dxg_ring_ctrl *)(base + lay->ctrl_offset[1]),
-			      base + lay->data_offset[1], lay->data_size[1], lay->max_message,
+	ret = dxg_ring_attach(&ch->rep, (struct dxg_ring_ctrl *)(base + lay->ring_ctrl[1]),
+			      base + lay->ring_data[1], lay->ring_size[1], lay->max_message,
 			      false);
 	if (ret)
 		return ret;
@@ -731,7 +667,7 @@ static int dxg_channel_send_connect(struct dxg_channel *ch, u32 generation, u32 
 static int dxg_channel_connect(struct dxg_channel *ch)
 {
 	struct dxg_region_header hdr;
-	struct dxg_layout lay;
+	struct dxg_region_layout lay;
 	void *scratch = NULL;
 	bool up;
 	u32 generation, adapters, request_start = 0, reply_start = 0;

@@ -26,8 +26,6 @@
 
 /* Unclaimed replies kept at most; the oldest is dropped beyond this (its waiter gave up). */
 #define STASH_MAX 65536u
-/* Largest message buffer we allocate for a host's max_message_size. */
-#define MESSAGE_LIMIT (16u << 20)
 /* Spin iterations between clock reads and socket checks in SPIN mode. */
 #define SPIN_BATCH 1024u
 /* While waiting for READY, re-read the header at least this often: an early kick can be lost. */
@@ -58,6 +56,7 @@ struct uguest {
 	unsigned char *region;
 	uint64_t region_size;
 	struct dxg_region_header *hdr;
+	struct dxg_region_layout layout;	/* from the validated header copy */
 	struct dxg_ring req;		/* we produce */
 	struct dxg_ring rep;		/* we consume */
 	uint32_t max_message;
@@ -268,71 +267,18 @@ int uguest_kick(struct uguest *g)
 
 /* ---- region header ---- */
 
-struct range {
-	uint64_t start;
-	uint64_t len;
-};
-
-static bool range_inside(const struct range *r, uint64_t region_size)
-{
-	return r->start >= DXG_REGION_HEADER_SIZE && r->start <= region_size &&
-	       r->len <= region_size - r->start;
-}
-
-static bool ranges_overlap(const struct range *a, const struct range *b)
-{
-	return a->len && b->len && a->start < b->start + b->len && b->start < a->start + a->len;
-}
-
 /*
- * Checks every field of the header before anything is used, as the guest driver does: the
- * region is another party's memory. Called once the state word says READY.
+ * Checks a private copy of the header before anything is used, with the same code as the guest
+ * driver (dxg_region_parse()): the region is another party's memory and may change under us.
+ * Called once the state word says READY.
  */
-static int region_validate(const struct dxg_region_header *h, uint64_t mapped_size)
+static int region_validate(struct uguest *g)
 {
-	const struct dxg_region_ring *rings[2] = { &h->request_ring, &h->reply_ring };
-	struct range ranges[6];
-	uint32_t version = dxg_from_le32(h->version);
-	uint32_t max_message = dxg_from_le32(h->max_message_size);
-	uint32_t smallest_ring = UINT32_MAX;
+	struct dxg_region_header copy;
+	const char *why;
 
-	if (dxg_from_le64(h->magic) != DXG_REGION_MAGIC ||
-	    (version >> 16) != DXG_PROTOCOL_MAJOR ||
-	    dxg_from_le32(h->header_size) != DXG_REGION_HEADER_SIZE ||
-	    dxg_from_le64(h->region_size) != mapped_size)
-		return -EPROTO;
-	for (size_t i = 0; i < sizeof(h->reserved) / sizeof(h->reserved[0]); i++)
-		if (h->reserved[i] != 0)
-			return -EPROTO;
-
-	for (int i = 0; i < 2; i++) {
-		uint64_t ctrl = dxg_from_le64(rings[i]->ctrl_offset);
-		uint64_t data = dxg_from_le64(rings[i]->data_offset);
-		uint32_t size = dxg_from_le32(rings[i]->data_size);
-
-		if (rings[i]->reserved != 0 || (ctrl % 64) || (data % 64) ||
-		    !dxg_ring_size_valid(size))
-			return -EPROTO;
-		ranges[2 * i] = (struct range){ ctrl, sizeof(struct dxg_ring_ctrl) };
-		ranges[2 * i + 1] = (struct range){ data, size };
-		if (size < smallest_ring)
-			smallest_ring = size;
-	}
-	ranges[4] = (struct range){ dxg_from_le64(h->fence_offset), dxg_from_le64(h->fence_size) };
-	ranges[5] = (struct range){ dxg_from_le64(h->heap_offset), dxg_from_le64(h->heap_size) };
-	for (int i = 4; i < 6; i++)
-		if (ranges[i].start % DXG_PAGE_SIZE || ranges[i].len % DXG_PAGE_SIZE)
-			return -EPROTO;
-	for (int i = 0; i < 6; i++) {
-		if (ranges[i].len && !range_inside(&ranges[i], mapped_size))
-			return -EPROTO;
-		for (int j = 0; j < i; j++)
-			if (ranges_overlap(&ranges[i], &ranges[j]))
-				return -EPROTO;
-	}
-
-	if (max_message < sizeof(struct dxgw_hdr) || max_message > MESSAGE_LIMIT ||
-	    dxg_ring_record_size(max_message) > smallest_ring / 2)
+	memcpy(&copy, g->hdr, sizeof(copy));
+	if (dxg_region_parse(&copy, g->region_size, &g->layout, &why))
 		return -EPROTO;
 	return 0;
 }
@@ -351,7 +297,7 @@ static int region_wait_ready(struct uguest *g, uint32_t min_generation, uint64_t
 
 		if (state == DXG_REGION_STATE_READY && gen >= min_generation) {
 			g->info.generation = gen;
-			return region_validate(g->hdr, g->region_size);
+			return region_validate(g);
 		}
 		ms = remaining_ms(deadline);
 		if (ms == 0)
@@ -831,20 +777,18 @@ static int wait_rings_adopted(struct uguest *g, uint32_t request_start, uint32_t
 
 static int attach_rings(struct uguest *g)
 {
-	const struct dxg_region_header *h = g->hdr;
+	const struct dxg_region_layout *l = &g->layout;
 	bool acked_before;
 	int ret;
 
-	g->max_message = dxg_from_le32(h->max_message_size);
-	ret = dxg_ring_attach(&g->req,
-			      (void *)(g->region + dxg_from_le64(h->request_ring.ctrl_offset)),
-			      g->region + dxg_from_le64(h->request_ring.data_offset),
-			      dxg_from_le32(h->request_ring.data_size), g->max_message, true);
+	/* Only the validated copy of the header decides where things are (region_validate()). */
+	g->max_message = l->max_message;
+	ret = dxg_ring_attach(&g->req, (void *)(g->region + l->ring_ctrl[0]),
+			      g->region + l->ring_data[0], l->ring_size[0], g->max_message, true);
 	if (!ret)
-		ret = dxg_ring_attach(&g->rep,
-				      (void *)(g->region + dxg_from_le64(h->reply_ring.ctrl_offset)),
-				      g->region + dxg_from_le64(h->reply_ring.data_offset),
-				      dxg_from_le32(h->reply_ring.data_size), g->max_message, false);
+		ret = dxg_ring_attach(&g->rep, (void *)(g->region + l->ring_ctrl[1]),
+				      g->region + l->ring_data[1], l->ring_size[1], g->max_message,
+				      false);
 	if (ret)
 		return -EPROTO;
 	g->rx = malloc(g->max_message);
@@ -873,10 +817,10 @@ static int attach_rings(struct uguest *g)
 	}
 
 	g->info.peer_id = g->peer_id;
-	g->info.host_version = dxg_from_le32(h->version);
+	g->info.host_version = dxg_from_le32(g->hdr->version);
 	g->info.max_message = g->max_message;
 	g->info.region_size = g->region_size;
-	g->info.host_features = dxg_from_le64(h->host_features);
+	g->info.host_features = dxg_from_le64(g->hdr->host_features);
 	return 0;
 }
 

@@ -704,6 +704,232 @@ static void test_region_layouts(void **state)
 	assert_false(region_layout_valid(&l));
 }
 
+/* Formats a region of @size in fresh memory; the caller frees the returned base. */
+static unsigned char *format_region(uint64_t size, struct region_layout *l)
+{
+	unsigned char *base;
+
+	assert_int_equal(region_layout_compute(size, l), 0);
+	base = aligned_alloc(DXG_PAGE_SIZE, (size_t)size);
+	assert_non_null(base);
+	region_begin_init(base);
+	region_format(base, -1, l, 7);
+	return base;
+}
+
+/*
+ * Every layout the worker writes must pass the guests' validator (dxg_region_parse(), used by the
+ * kernel driver and the user-space guest) and come out as written.
+ */
+static void test_region_parse_accepts_worker_layouts(void **state)
+{
+	static const uint64_t sizes[] = { 1u << 20, 2u << 20, 8u << 20, 16u << 20, 64u << 20 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct region_layout l;
+		struct dxg_region_layout parsed;
+		unsigned char *base = format_region(sizes[i], &l);
+		const char *why = "unset";
+
+		assert_int_equal(dxg_region_parse((struct dxg_region_header *)base, sizes[i],
+						  &parsed, &why), 0);
+		assert_null(why);
+		assert_int_equal(parsed.generation, 7);
+		assert_int_equal(parsed.max_message, l.max_message);
+		assert_int_equal(parsed.ring_ctrl[0], l.request_ctrl);
+		assert_int_equal(parsed.ring_data[0], l.request_data);
+		assert_int_equal(parsed.ring_size[0], l.request_size);
+		assert_int_equal(parsed.ring_ctrl[1], l.reply_ctrl);
+		assert_int_equal(parsed.ring_data[1], l.reply_data);
+		assert_int_equal(parsed.ring_size[1], l.reply_size);
+		assert_int_equal(parsed.heap_offset, l.heap_offset);
+		assert_int_equal(parsed.heap_size, l.heap_size);
+		/* The mapping size is part of the check. */
+		assert_int_equal(dxg_region_parse((struct dxg_region_header *)base, sizes[i] / 2,
+						  &parsed, &why), -EPROTO);
+		free(base);
+	}
+}
+
+/* One corruption of a valid header and the error the validator must give for it. */
+struct header_corruption {
+	const char *name;
+	void (*apply)(struct dxg_region_header *h, const struct region_layout *l);
+	int error;
+};
+
+static void bad_magic(struct dxg_region_header *h, const struct region_layout *l)
+{
+	(void)l;
+	h->magic ^= dxg_to_le64(1);
+}
+
+static void next_major(struct dxg_region_header *h, const struct region_layout *l)
+{
+	(void)l;
+	h->version = dxg_to_le32((DXG_PROTOCOL_MAJOR + 1) << 16);
+}
+
+static void newer_minor(struct dxg_region_header *h, const struct region_layout *l)
+{
+	(void)l;
+	h->version = dxg_to_le32(DXG_PROTOCOL_VERSION + 1);
+	h->reserved[3] = dxg_to_le64(42);	/* a later minor version may use reserved words */
+}
+
+static void small_header(struct dxg_region_header *h, const struct region_layout *l)
+{
+	(void)l;
+	h->header_size = dxg_to_le32(128);
+}
+
+static void tiny_max_message(struct dxg_region_header *h, const struct region_layout *l)
+{
+	(void)l;
+	h->max_message_size = dxg_to_le32(DXG_REGION_MIN_MESSAGE - 8);
+}
+
+static void huge_max_message(struct dxg_region_header *h, const struct region_layout *l)
+{
+	/* Still within DXG_REGION_MAX_MESSAGE, but two records no longer fit in the ring. */
+	h->max_message_size = dxg_to_le32(l->request_size / 2);
+}
+
+static void ring_not_power_of_two(struct dxg_region_header *h, const struct region_layout *l)
+{
+	h->reply_ring.data_size = dxg_to_le32(l->reply_size - 4096);
+}
+
+static void ring_past_end(struct dxg_region_header *h, const struct region_layout *l)
+{
+	h->request_ring.data_offset = dxg_to_le64(l->region_size - l->request_size / 2);
+}
+
+static void ring_offset_wraps(struct dxg_region_header *h, const struct region_layout *l)
+{
+	(void)l;
+	h->request_ring.data_offset = dxg_to_le64(UINT64_MAX - 63);
+}
+
+static void ctrl_in_header(struct dxg_region_header *h, const struct region_layout *l)
+{
+	(void)l;
+	h->reply_ring.ctrl_offset = dxg_to_le64(64);
+}
+
+static void ctrl_misaligned(struct dxg_region_header *h, const struct region_layout *l)
+{
+	h->reply_ring.ctrl_offset = dxg_to_le64(l->reply_ctrl + 8);
+}
+
+static void rings_overlap(struct dxg_region_header *h, const struct region_layout *l)
+{
+	h->reply_ring.data_offset = dxg_to_le64(l->request_data);
+}
+
+static void heap_over_ring(struct dxg_region_header *h, const struct region_layout *l)
+{
+	h->heap_offset = dxg_to_le64(l->reply_data);
+}
+
+static void heap_misaligned(struct dxg_region_header *h, const struct region_layout *l)
+{
+	h->heap_size = dxg_to_le64(l->heap_size - 64);
+}
+
+static void test_region_parse_rejects_corruption(void **state)
+{
+	static const struct header_corruption cases[] = {
+		{ "bad magic", bad_magic, -EPROTO },
+		{ "next major version", next_major, -EPROTONOSUPPORT },
+		{ "newer minor version with reserved words in use", newer_minor, 0 },
+		{ "header smaller than the struct", small_header, -EPROTO },
+		{ "max_message below one page", tiny_max_message, -EPROTO },
+		{ "max_message too large for the rings", huge_max_message, -EPROTO },
+		{ "ring size not a power of two", ring_not_power_of_two, -EPROTO },
+		{ "ring data past the end", ring_past_end, -EPROTO },
+		{ "ring offset that wraps", ring_offset_wraps, -EPROTO },
+		{ "control block inside the header", ctrl_in_header, -EPROTO },
+		{ "misaligned control block", ctrl_misaligned, -EPROTO },
+		{ "overlapping rings", rings_overlap, -EPROTO },
+		{ "heap over a ring", heap_over_ring, -EPROTO },
+		{ "heap not page sized", heap_misaligned, -EPROTO },
+	};
+	struct region_layout l;
+	unsigned char *base = format_region(8u << 20, &l);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dxg_region_header copy;
+		struct dxg_region_layout parsed;
+		const char *why = NULL;
+		int ret;
+
+		memcpy(&copy, base, sizeof(copy));
+		cases[i].apply(&copy, &l);
+		ret = dxg_region_parse(&copy, l.region_size, &parsed, &why);
+		if (ret != cases[i].error)
+			fail_msg("%s: got %d, want %d", cases[i].name, ret, cases[i].error);
+		if (ret && !why)
+			fail_msg("%s: rejected without a reason", cases[i].name);
+	}
+	free(base);
+}
+
+/*
+ * The ring control blocks are guest-writable from the moment the region exists: whatever a guest
+ * stores there between region_format() and the worker attaching its rings (here: misaligned
+ * indices) must not fail the attach, or a guest could make every new worker exit at start-up.
+ */
+static void test_region_attach_ignores_shared_indices(void **state)
+{
+	struct region_layout l;
+	struct dxg_ring requests, replies, probe;
+	unsigned char *base;
+	struct dxg_ring_ctrl *req_ctrl, *rep_ctrl;
+
+	(void)state;
+	assert_int_equal(region_layout_compute(1u << 20, &l), 0);
+	base = aligned_alloc(DXG_PAGE_SIZE, (size_t)l.region_size);
+	assert_non_null(base);
+	/* fd -1: no hole punching, the formatter falls back to writing zeros. */
+	region_begin_init(base);
+	region_format(base, -1, &l, 3);
+	req_ctrl = (struct dxg_ring_ctrl *)(base + l.request_ctrl);
+	rep_ctrl = (struct dxg_ring_ctrl *)(base + l.reply_ctrl);
+	req_ctrl->head = dxg_to_le32(4);
+	req_ctrl->tail = dxg_to_le32(0xfffffffdu);
+	rep_ctrl->head = dxg_to_le32(12);
+	rep_ctrl->tail = dxg_to_le32(0x80000004u);
+
+	/* What attaching straight to the shared blocks would do. */
+	assert_int_equal(dxg_ring_attach(&probe, rep_ctrl, base + l.reply_data, l.reply_size,
+					 l.max_message, true), -EPROTO);
+
+	memset(&requests, 0xa5, sizeof(requests));
+	memset(&replies, 0xa5, sizeof(replies));
+	assert_int_equal(region_attach_rings(base, &l, &requests, &replies), 0);
+	assert_ptr_equal(requests.ctrl, req_ctrl);
+	assert_ptr_equal(requests.data, base + l.request_data);
+	assert_int_equal(requests.size, l.request_size);
+	assert_int_equal(requests.max_payload, l.max_message);
+	assert_int_equal(requests.local, 0);
+	assert_ptr_equal(replies.ctrl, rep_ctrl);
+	assert_ptr_equal(replies.data, base + l.reply_data);
+	assert_int_equal(replies.size, l.reply_size);
+	assert_int_equal(replies.max_payload, l.max_message);
+	assert_int_equal(replies.local, 0);
+	/* Nothing was written into the shared blocks either. */
+	assert_int_equal(dxg_from_le32(req_ctrl->head), 4);
+	assert_int_equal(dxg_from_le32(rep_ctrl->tail), 0x80000004u);
+
+	/* A layout whose rings cannot be attached is a host bug, reported as such. */
+	l.max_message = l.request_size;
+	assert_int_equal(region_attach_rings(base, &l, &requests, &replies), -EINVAL);
+	free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -723,6 +949,9 @@ int main(void)
 		cmocka_unit_test(test_utf16_conversion),
 		cmocka_unit_test(test_luid_derivation),
 		cmocka_unit_test(test_region_layouts),
+		cmocka_unit_test(test_region_attach_ignores_shared_indices),
+		cmocka_unit_test(test_region_parse_accepts_worker_layouts),
+		cmocka_unit_test(test_region_parse_rejects_corruption),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
