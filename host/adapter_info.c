@@ -23,14 +23,6 @@ static void put_le32(unsigned char *p, uint32_t v)
 	memcpy(p, &le, sizeof(le));
 }
 
-static uint32_t get_le32(const unsigned char *p)
-{
-	dxg_le32 le;
-
-	memcpy(&le, p, sizeof(le));
-	return dxg_from_le32(le);
-}
-
 /* Decodes one UTF-8 sequence at *s (not NUL); advances *s; returns U+FFFD for invalid input. */
 static uint32_t utf8_next(const unsigned char **s)
 {
@@ -186,7 +178,7 @@ int adapter_info_query(const struct dxg_vm *vm, const struct dxg_adapter *a, uin
 		return 0;
 	case KMTQAITYPE_PHYSICALADAPTERDEVICEIDS:
 		/* One physical adapter per opendxg adapter: only index 0 exists. */
-		if (size != sizeof(struct d3dkmt_query_device_ids) || get_le32(in) != 0)
+		if (size != sizeof(struct d3dkmt_query_device_ids) || dxg_get_le32(in) != 0)
 			return -EINVAL;
 		fill_device_ids(vk, out);
 		return 0;

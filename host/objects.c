@@ -134,7 +134,8 @@ int process_open_adapter(struct dxg_vm *vm, struct dxg_process *p, uint32_t adap
 
 	if (!a)
 		return -EINVAL;
-	if (p->adapter_refs[a->index] >= vm->limits.max_adapter_refs)
+	if (p->adapter_refs[a->index] >= vm->limits.max_adapter_refs ||
+	    vm->counters.open_adapters >= vm->limits.max_open_adapters)
 		return -ENOMEM;
 	p->adapter_refs[a->index]++;
 	p->open_adapters++;

@@ -108,6 +108,11 @@ struct dxg_vm_limits {
 	uint32_t max_devices;		/* per VM */
 	uint32_t max_contexts;		/* per VM */
 	uint32_t max_adapter_refs;	/* open references of one process to one adapter */
+	/*
+	 * Open adapter references of the whole VM. Each costs no memory, but the per-VM sum is
+	 * reported as a u32 and max_processes x adapters x max_adapter_refs would overflow it.
+	 */
+	uint32_t max_open_adapters;
 };
 
 #define DXG_VM_DEFAULT_LIMITS { \
@@ -116,6 +121,7 @@ struct dxg_vm_limits {
 	.max_devices = 4096, \
 	.max_contexts = 16384, \
 	.max_adapter_refs = 65535, \
+	.max_open_adapters = 1u << 22, \
 }
 
 struct dxg_vm_counters {

@@ -5,33 +5,9 @@
 #include <string.h>
 
 /*
- * Every multi-byte field is read with memcpy + dxg_from_le*, so the decoder neither depends on the
+ * Every multi-byte field is read with dxg_get_le*() (compat.h), so the decoder neither depends on the
  * alignment of the record buffer nor on the host's byte order.
  */
-static uint32_t get_le32(const unsigned char *p)
-{
-	dxg_le32 v;
-
-	memcpy(&v, p, sizeof(v));
-	return dxg_from_le32(v);
-}
-
-static uint64_t get_le64(const unsigned char *p)
-{
-	dxg_le64 v;
-
-	memcpy(&v, p, sizeof(v));
-	return dxg_from_le64(v);
-}
-
-static uint16_t get_le16(const unsigned char *p)
-{
-	dxg_le16 v;
-
-	memcpy(&v, p, sizeof(v));
-	return dxg_from_le16(v);
-}
-
 #define FIELD(type, member) offsetof(type, member)
 
 typedef int (*body_decoder)(const unsigned char *body, uint32_t size, struct dxgw_request *req);
@@ -49,10 +25,10 @@ struct opcode_desc {
 static int decode_connect(const unsigned char *b, uint32_t size, struct dxgw_request *req)
 {
 	(void)size;
-	if (get_le32(b + FIELD(struct dxgw_connect_req, reserved0)) != 0)
+	if (dxg_get_le32(b + FIELD(struct dxgw_connect_req, reserved0)) != 0)
 		return -EINVAL;
-	req->connect.guest_version = get_le32(b + FIELD(struct dxgw_connect_req, guest_version));
-	req->connect.guest_features = get_le64(b + FIELD(struct dxgw_connect_req, guest_features));
+	req->connect.guest_version = dxg_get_le32(b + FIELD(struct dxgw_connect_req, guest_version));
+	req->connect.guest_features = dxg_get_le64(b + FIELD(struct dxgw_connect_req, guest_features));
 	return 0;
 }
 
@@ -62,7 +38,7 @@ static int decode_create_process(const unsigned char *b, uint32_t size, struct d
 	bool ended = false;
 
 	(void)size;
-	if (get_le32(b + FIELD(struct dxgw_create_process_req, reserved0)) != 0)
+	if (dxg_get_le32(b + FIELD(struct dxgw_create_process_req, reserved0)) != 0)
 		return -EINVAL;
 	/*
 	 * NUL padded means exactly that: bytes after the terminator must be zero, so a guest driver
@@ -74,7 +50,7 @@ static int decode_create_process(const unsigned char *b, uint32_t size, struct d
 		else if (ended)
 			return -EINVAL;
 	}
-	req->create_process.pid = get_le32(b + FIELD(struct dxgw_create_process_req, pid));
+	req->create_process.pid = dxg_get_le32(b + FIELD(struct dxgw_create_process_req, pid));
 	memcpy(req->create_process.name, name, DXGW_PROCESS_NAME_LEN);
 	req->create_process.name[DXGW_PROCESS_NAME_LEN] = '\0';
 	return 0;
@@ -83,9 +59,9 @@ static int decode_create_process(const unsigned char *b, uint32_t size, struct d
 static int decode_adapter(const unsigned char *b, uint32_t size, struct dxgw_request *req)
 {
 	(void)size;
-	if (get_le32(b + FIELD(struct dxgw_adapter_req, reserved0)) != 0)
+	if (dxg_get_le32(b + FIELD(struct dxgw_adapter_req, reserved0)) != 0)
 		return -EINVAL;
-	req->adapter.adapter = get_le32(b + FIELD(struct dxgw_adapter_req, adapter));
+	req->adapter.adapter = dxg_get_le32(b + FIELD(struct dxgw_adapter_req, adapter));
 	return 0;
 }
 
@@ -93,9 +69,9 @@ static int decode_query_adapter_info(const unsigned char *b, uint32_t size,
 				     struct dxgw_request *req)
 {
 	const uint32_t fixed = sizeof(struct dxgw_query_adapter_info_req);
-	uint32_t data_size = get_le32(b + FIELD(struct dxgw_query_adapter_info_req, data_size));
+	uint32_t data_size = dxg_get_le32(b + FIELD(struct dxgw_query_adapter_info_req, data_size));
 
-	if (get_le32(b + FIELD(struct dxgw_query_adapter_info_req, reserved0)) != 0)
+	if (dxg_get_le32(b + FIELD(struct dxgw_query_adapter_info_req, reserved0)) != 0)
 		return -EINVAL;
 	if (data_size == 0 || data_size > DXGW_MAX_QAI_DATA)
 		return -EINVAL;
@@ -103,8 +79,8 @@ static int decode_query_adapter_info(const unsigned char *b, uint32_t size,
 	if (size != fixed + data_size)
 		return -EINVAL;
 	req->query_adapter_info.adapter =
-		get_le32(b + FIELD(struct dxgw_query_adapter_info_req, adapter));
-	req->query_adapter_info.type = get_le32(b + FIELD(struct dxgw_query_adapter_info_req, type));
+		dxg_get_le32(b + FIELD(struct dxgw_query_adapter_info_req, adapter));
+	req->query_adapter_info.type = dxg_get_le32(b + FIELD(struct dxgw_query_adapter_info_req, type));
 	req->query_adapter_info.data_size = data_size;
 	req->query_adapter_info.data = b + fixed;
 	return 0;
@@ -112,12 +88,12 @@ static int decode_query_adapter_info(const unsigned char *b, uint32_t size,
 
 static int decode_create_device(const unsigned char *b, uint32_t size, struct dxgw_request *req)
 {
-	uint32_t flags = get_le32(b + FIELD(struct dxgw_create_device_req, flags));
+	uint32_t flags = dxg_get_le32(b + FIELD(struct dxgw_create_device_req, flags));
 
 	(void)size;
 	if (flags & ~DXGW_CREATE_DEVICE_FLAGS_MASK)
 		return -EINVAL;
-	req->create_device.adapter = get_le32(b + FIELD(struct dxgw_create_device_req, adapter));
+	req->create_device.adapter = dxg_get_le32(b + FIELD(struct dxgw_create_device_req, adapter));
 	req->create_device.flags = flags;
 	return 0;
 }
@@ -125,17 +101,17 @@ static int decode_create_device(const unsigned char *b, uint32_t size, struct dx
 static int decode_destroy(const unsigned char *b, uint32_t size, struct dxgw_request *req)
 {
 	(void)size;
-	if (get_le32(b + FIELD(struct dxgw_destroy_req, reserved0)) != 0)
+	if (dxg_get_le32(b + FIELD(struct dxgw_destroy_req, reserved0)) != 0)
 		return -EINVAL;
-	req->destroy.handle = get_le32(b + FIELD(struct dxgw_destroy_req, handle));
+	req->destroy.handle = dxg_get_le32(b + FIELD(struct dxgw_destroy_req, handle));
 	return 0;
 }
 
 static int decode_create_context(const unsigned char *b, uint32_t size, struct dxgw_request *req)
 {
 	const uint32_t fixed = sizeof(struct dxgw_create_context_req);
-	uint32_t flags = get_le32(b + FIELD(struct dxgw_create_context_req, flags));
-	uint32_t priv_size = get_le32(b + FIELD(struct dxgw_create_context_req, priv_size));
+	uint32_t flags = dxg_get_le32(b + FIELD(struct dxgw_create_context_req, flags));
+	uint32_t priv_size = dxg_get_le32(b + FIELD(struct dxgw_create_context_req, priv_size));
 
 	if (flags & ~DXGW_CREATE_CONTEXT_FLAGS_MASK)
 		return -EINVAL;
@@ -143,14 +119,14 @@ static int decode_create_context(const unsigned char *b, uint32_t size, struct d
 		return -EINVAL;
 	if (size != fixed + priv_size)
 		return -EINVAL;
-	req->create_context.device = get_le32(b + FIELD(struct dxgw_create_context_req, device));
+	req->create_context.device = dxg_get_le32(b + FIELD(struct dxgw_create_context_req, device));
 	req->create_context.node_ordinal =
-		get_le32(b + FIELD(struct dxgw_create_context_req, node_ordinal));
+		dxg_get_le32(b + FIELD(struct dxgw_create_context_req, node_ordinal));
 	req->create_context.engine_affinity =
-		get_le32(b + FIELD(struct dxgw_create_context_req, engine_affinity));
+		dxg_get_le32(b + FIELD(struct dxgw_create_context_req, engine_affinity));
 	req->create_context.flags = flags;
 	req->create_context.client_hint =
-		get_le32(b + FIELD(struct dxgw_create_context_req, client_hint));
+		dxg_get_le32(b + FIELD(struct dxgw_create_context_req, client_hint));
 	req->create_context.priv_size = priv_size;
 	req->create_context.priv = priv_size ? b + fixed : NULL;
 	return 0;
@@ -213,18 +189,18 @@ int dxgw_decode_request(const void *buf, size_t len, struct dxgw_request *req,
 	memset(req, 0, sizeof(*req));
 	*request_id_valid = false;
 	if (len >= id_end) {
-		req->request_id = get_le64(p + FIELD(struct dxgw_hdr, request_id));
-		req->opcode = get_le16(p + FIELD(struct dxgw_hdr, opcode));
+		req->request_id = dxg_get_le64(p + FIELD(struct dxgw_hdr, request_id));
+		req->opcode = dxg_get_le16(p + FIELD(struct dxgw_hdr, opcode));
 		*request_id_valid = true;
 	}
 	if (len < sizeof(struct dxgw_hdr) || len > DXGW_MAX_MESSAGE)
 		return -EPROTO;
 	/* Read before the envelope checks so that even a rejection names the process. */
-	req->process = get_le32(p + FIELD(struct dxgw_hdr, process));
-	if (get_le32(p + FIELD(struct dxgw_hdr, size)) != len ||
-	    get_le16(p + FIELD(struct dxgw_hdr, flags)) != 0 ||
-	    get_le32(p + FIELD(struct dxgw_hdr, status)) != 0 ||
-	    get_le64(p + FIELD(struct dxgw_hdr, reserved)) != 0)
+	req->process = dxg_get_le32(p + FIELD(struct dxgw_hdr, process));
+	if (dxg_get_le32(p + FIELD(struct dxgw_hdr, size)) != len ||
+	    dxg_get_le16(p + FIELD(struct dxgw_hdr, flags)) != 0 ||
+	    dxg_get_le32(p + FIELD(struct dxgw_hdr, status)) != 0 ||
+	    dxg_get_le64(p + FIELD(struct dxgw_hdr, reserved)) != 0)
 		return -EPROTO;
 
 	d = find_opcode(req->opcode);

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs every opendxg test, from a fresh Debian 12 machine (as root):
 #   1. installs the Debian packages the project needs (scripts/install-deps),
-#   2. builds everything, plus an ASan/UBSan build of the host code (scripts/build --asan),
+#   2. builds everything, plus a clang ASan/UBSan build of the host code with the fuzzers
+#      (scripts/build --asan),
 #   3. unit and host tests under the sanitizers (meson test in build-asan/),
-#   4. the ring stress test and the ABI checks in the optimised build,
+#   4. the same tests in the optimised gcc build (the ring stress test at full speed),
 #   5. kernel style (checkpatch) on the guest driver,
-#   6. guest tests in real QEMU guests with opendxg.ko against a real dxgd on lavapipe
-#      (one guest, then two guests on one dxgd), through scripts/vm-run,
-#   7. a short benchmark run, to prove the benchmark works (its numbers are not judged).
+#   6. libFuzzer on the worker's dispatch and on the ring, 90 s each (OPENDXG_FUZZ_SECONDS),
+#   7. guest tests in real QEMU guests with opendxg.ko against a real dxgd on lavapipe
+#      (one guest, two guests on one dxgd, stress with worker restarts, the handshake race),
+#      through scripts/vm-run, and the README's main job,
+#   8. a short benchmark run, to prove the benchmark works (its numbers are not judged).
 # Prints one line per step and ends with "N passed, N failed"; exits non-zero if any step failed.
 # Logs of every step are kept in out/test-logs/.
 set -uo pipefail
@@ -64,6 +67,10 @@ step unit-host-asan meson test -C build-asan --print-errorlogs --no-rebuild --su
 step unit-host meson test -C build --print-errorlogs --no-rebuild --suite opendxg
 
 step checkpatch scripts/checkpatch
+
+# libFuzzer with ASan+UBSan on what the guest drives: the worker's request dispatch (stateful, with
+# object-graph invariants) and the ring against hostile shared memory. Bounded time per harness.
+step fuzz tests/fuzz/run-fuzzers.sh build-asan "${OPENDXG_FUZZ_SECONDS:-90}"
 
 vmrun=(scripts/vm-run --no-build --timeout 600)
 vmbin=build/tests/vm

@@ -71,6 +71,34 @@ typedef uint64_t dxg_le64;
 
 #endif /* __KERNEL__ */
 
+/*
+ * Little-endian loads from a byte buffer at any alignment (a decoder reads fields of a private
+ * record copy by offset; memcpy keeps that free of alignment and aliasing traps).
+ */
+static inline uint16_t dxg_get_le16(const void *p)
+{
+	dxg_le16 v;
+
+	memcpy(&v, p, sizeof(v));
+	return dxg_from_le16(v);
+}
+
+static inline uint32_t dxg_get_le32(const void *p)
+{
+	dxg_le32 v;
+
+	memcpy(&v, p, sizeof(v));
+	return dxg_from_le32(v);
+}
+
+static inline uint64_t dxg_get_le64(const void *p)
+{
+	dxg_le64 v;
+
+	memcpy(&v, p, sizeof(v));
+	return dxg_from_le64(v);
+}
+
 /* Asserts the size of a wire or region struct next to its definition. */
 #define DXG_ASSERT_SIZE(type, size) \
 	DXG_STATIC_ASSERT(sizeof(type) == (size), "wire size of " #type)

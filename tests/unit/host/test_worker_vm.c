@@ -441,6 +441,31 @@ static void test_quotas(void **state)
 	teardown((void **)&f);
 }
 
+/* The VM-wide cap on adapter references holds across processes and adapters. */
+static void test_open_adapter_vm_quota(void **state)
+{
+	struct dxg_vm_limits limits = DXG_VM_DEFAULT_LIMITS;
+	struct fixture *f;
+	uint32_t p1, p2, a0, a1;
+
+	(void)state;
+	limits.max_open_adapters = 3;
+	f = setup_limits(&limits);
+	a0 = f->vm.adapters[0].handle;
+	a1 = f->vm.adapters[1].handle;
+	p1 = create_process(f, "r1");
+	p2 = create_process(f, "r2");
+	assert_int_equal(adapter_op(f, DXGW_OP_OPEN_ADAPTER, p1, a0), 0);
+	assert_int_equal(adapter_op(f, DXGW_OP_OPEN_ADAPTER, p1, a1), 0);
+	assert_int_equal(adapter_op(f, DXGW_OP_OPEN_ADAPTER, p2, a0), 0);
+	assert_int_equal(adapter_op(f, DXGW_OP_OPEN_ADAPTER, p2, a1), -ENOMEM);
+	assert_int_equal(f->vm.counters.open_adapters, 3);
+	/* Closing gives the reference back exactly. */
+	assert_int_equal(adapter_op(f, DXGW_OP_CLOSE_ADAPTER, p1, a1), 0);
+	assert_int_equal(adapter_op(f, DXGW_OP_OPEN_ADAPTER, p2, a1), 0);
+	teardown((void **)&f);
+}
+
 static void test_qai_requires_open_adapter(void **state)
 {
 	struct fixture *f = *state;
@@ -950,6 +975,7 @@ int main(void)
 		cmocka_unit_test(test_luid_derivation),
 		cmocka_unit_test(test_region_layouts),
 		cmocka_unit_test(test_region_attach_ignores_shared_indices),
+		cmocka_unit_test(test_open_adapter_vm_quota),
 		cmocka_unit_test(test_region_parse_accepts_worker_layouts),
 		cmocka_unit_test(test_region_parse_rejects_corruption),
 	};

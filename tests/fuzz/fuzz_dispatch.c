@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fuzz-dispatch: hostile request records fed to the dxgd worker's dispatcher (worker_dispatch():
+ * wire decoder, object model, handle table, QUERYADAPTERINFO), one VM per input, so a sequence of
+ * records can build objects and then abuse them (stale, foreign and mistyped handles, quotas).
+ *
+ * The input format is in fuzz_vm.h. Each record is copied into a buffer of exactly its length so
+ * AddressSanitizer sees any read past it. After every record the harness checks the reply against
+ * the protocol (docs/protocol.md) and the VM's object graph against its counters and handle table;
+ * a violation prints what failed and traps, which libFuzzer reports as a crash.
+ *
+ * FUZZ_DISPATCH_TRACE=1 prints every record, every reply and the worker's debug log, for
+ * reproducing a crash by hand (docs/fuzzing.md).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include <opendxg/handle.h>
+#include <opendxg/region.h>
+#include <opendxg/wire.h>
+
+#include "fuzz_vm.h"
+#include "wire_decode.h"
+#include "worker_dispatch.h"
+#include "worker_status.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* worker_dispatch.h: a reply is never longer than max(request length, this). */
+#define ENUM_REPLY_LEN \
+	(sizeof(struct dxgw_hdr) + sizeof(struct dxgw_enum_adapters_reply) + \
+	 DXGW_MAX_ADAPTERS * sizeof(struct dxgw_adapter_desc))
+#define ERRNO_MAX 4095
+#define STATUS_MAX_LEN 65536u
+#define STATUS_SMALL_MAX_LEN 256u
+
+#define CHECK(cond) \
+	do { \
+		if (!(cond)) \
+			check_failed(#cond, __LINE__); \
+	} while (0)
+
+static struct fuzz_vm fuzz;
+static unsigned char *reply;
+static uint32_t reply_cap;
+static bool trace;
+static uint32_t record_number;
+
+static __attribute__((noreturn)) void check_failed(const char *what, int line)
+{
+	fprintf(stderr, "fuzz-dispatch: record %u: invariant violated (line %d): %s\n",
+		record_number, line, what);
+	__builtin_trap();
+}
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+	dxg_le32 le = dxg_to_le32(v);
+
+	memcpy(p, &le, sizeof(le));
+}
+
+/*
+ * The object graph agrees with itself: every object is found through its handle with its type and
+ * owner, the per-object and per-VM counters equal what the lists hold, nothing exceeds a quota, a
+ * device only exists while its process holds its adapter open, and the handle table holds exactly
+ * the live objects (a failed create leaked no handle, a destroy freed every one).
+ */
+static void check_vm(struct dxg_vm *vm)
+{
+	const uint32_t live = handle_table_live(&vm->handles);
+	uint32_t processes = 0, devices = 0, contexts = 0, refs = 0;
+
+	CHECK(vm->adapter_count <= FUZZ_VM_MAX_ADAPTERS);
+	for (uint32_t i = 0; i < vm->adapter_count; i++) {
+		CHECK(vm_find_adapter(vm, vm->adapters[i].handle) == &vm->adapters[i]);
+		CHECK(vm->adapters[i].index == i);
+	}
+	for (struct obj_list *pl = vm->processes.next; pl != &vm->processes; pl = pl->next) {
+		struct dxg_process *p = obj_container_of(pl, struct dxg_process, link);
+		uint32_t p_devices = 0, p_contexts = 0, p_refs = 0;
+
+		CHECK(++processes <= live);	/* also bounds the walk of a corrupt list */
+		CHECK(pl->next->prev == pl);
+		CHECK(vm_find_process(vm, p->handle) == p);
+		CHECK(dxg_handle_instance(p->handle) == 0);
+		for (uint32_t i = 0; i < DXGW_MAX_ADAPTERS; i++) {
+			CHECK(p->adapter_refs[i] <= vm->limits.max_adapter_refs);
+			CHECK(i < vm->adapter_count || p->adapter_refs[i] == 0);
+			p_refs += p->adapter_refs[i];
+		}
+		CHECK(p_refs == p->open_adapters);
+		refs += p_refs;
+		for (size_t i = 0; p->name[i]; i++)
+			CHECK(p->name[i] >= 0x20 && p->name[i] <= 0x7e);
+		for (struct obj_list *dl = p->devices.next; dl != &p->devices; dl = dl->next) {
+			struct dxg_device *d = obj_container_of(dl, struct dxg_device, link);
+			uint32_t d_contexts = 0;
+
+			CHECK(++devices <= live);
+			CHECK(dl->next->prev == dl);
+			CHECK(d->process == p);
+			CHECK(handle_table_lookup(&vm->handles, d->handle, DXG_HTYPE_DEVICE,
+						  p->handle) == d);
+			CHECK(d->adapter >= vm->adapters &&
+			      d->adapter < vm->adapters + vm->adapter_count);
+			CHECK(p->adapter_refs[d->adapter->index] > 0);
+			for (struct obj_list *cl = d->contexts.next; cl != &d->contexts;
+			     cl = cl->next) {
+				struct dxg_context *c =
+					obj_container_of(cl, struct dxg_context, link);
+
+				CHECK(++contexts <= live);
+				CHECK(cl->next->prev == cl);
+				CHECK(c->device == d);
+				CHECK(handle_table_lookup(&vm->handles, c->handle,
+							  DXG_HTYPE_CONTEXT, p->handle) == c);
+				CHECK(c->node_ordinal < DXG_ADAPTER_NODES);
+				CHECK((c->engine_affinity & ~DXG_NODE_ENGINE_MASK) == 0);
+				CHECK(c->priv_size <= DXGW_MAX_CONTEXT_PRIV);
+				d_contexts++;
+			}
+			CHECK(d->context_count == d_contexts);
+			p_contexts += d_contexts;
+			p_devices++;
+		}
+		CHECK(p->device_count == p_devices);
+		CHECK(p->context_count == p_contexts);
+	}
+	CHECK(vm->counters.processes == processes);
+	CHECK(vm->counters.devices == devices);
+	CHECK(vm->counters.contexts == contexts);
+	CHECK(vm->counters.open_adapters == refs);
+	CHECK(refs <= vm->limits.max_open_adapters);
+	CHECK(processes <= vm->limits.max_processes);
+	CHECK(devices <= vm->limits.max_devices);
+	CHECK(contexts <= vm->limits.max_contexts);
+	CHECK(live <= vm->handles.max_live);
+	CHECK(live == vm->adapter_count + processes + devices + contexts);
+}
+
+struct vm_snapshot {
+	struct dxg_vm_counters counters;
+	uint32_t live;
+};
+
+/*
+ * A quota refusal (-ENOMEM) is only allowed when the request really hit a limit. A refused request
+ * changes nothing, so the state after it is the state it was refused in.
+ */
+static bool at_limit(struct dxg_vm *vm, const struct vm_snapshot *before,
+		     const struct dxgw_request *req)
+{
+	const struct dxg_vm_limits *l = &vm->limits;
+	const bool handles_full = before->live >= vm->handles.max_live;
+
+	switch (req->opcode) {
+	case DXGW_OP_CREATE_PROCESS:
+		return handles_full || before->counters.processes >= l->max_processes;
+	case DXGW_OP_CREATE_DEVICE:
+		return handles_full || before->counters.devices >= l->max_devices;
+	case DXGW_OP_CREATE_CONTEXT_VIRTUAL:
+		return handles_full || before->counters.contexts >= l->max_contexts;
+	case DXGW_OP_OPEN_ADAPTER: {
+		struct dxg_process *p = vm_find_process(vm, req->process);
+		struct dxg_adapter *a = vm_find_adapter(vm, req->adapter.adapter);
+
+		return p && a && (p->adapter_refs[a->index] >= l->max_adapter_refs ||
+				  before->counters.open_adapters >= l->max_open_adapters);
+	}
+	default:
+		return false;
+	}
+}
+
+/* What a successful reply must carry, opcode by opcode (docs/protocol.md). */
+static void check_success(struct dxg_vm *vm, const struct dxgw_request *req,
+			  const unsigned char *body, uint32_t body_len)
+{
+	switch (req->opcode) {
+	case DXGW_OP_CONNECT:
+		CHECK((req->connect.guest_version >> 16) == DXG_PROTOCOL_MAJOR);
+		CHECK(body_len == sizeof(struct dxgw_connect_reply));
+		CHECK(dxg_get_le32(body + offsetof(struct dxgw_connect_reply, host_version)) ==
+		      DXG_PROTOCOL_VERSION);
+		CHECK(dxg_get_le32(body + offsetof(struct dxgw_connect_reply, generation)) ==
+		      FUZZ_VM_GENERATION);
+		CHECK(dxg_get_le64(body + offsetof(struct dxgw_connect_reply, features)) ==
+		      (req->connect.guest_features & DXG_FEATURE_MASK));
+		CHECK(dxg_get_le32(body + offsetof(struct dxgw_connect_reply, adapter_count)) ==
+		      vm->adapter_count);
+		CHECK(dxg_get_le32(body + offsetof(struct dxgw_connect_reply, reserved0)) == 0);
+		CHECK(vm->counters.processes == 0);
+		break;
+	case DXGW_OP_CREATE_PROCESS: {
+		uint32_t handle = dxg_get_le32(body);
+		struct dxg_process *p;
+
+		CHECK(body_len == sizeof(struct dxgw_create_process_reply));
+		CHECK(dxg_get_le32(body + 4) == 0);
+		CHECK(handle != 0 && dxg_handle_instance(handle) == 0);
+		p = vm_find_process(vm, handle);
+		CHECK(p != NULL);
+		CHECK(p->pid == req->create_process.pid);
+		CHECK(p->open_adapters == 0 && p->device_count == 0);
+		break;
+	}
+	case DXGW_OP_ENUM_ADAPTERS: {
+		uint32_t count = dxg_get_le32(body);
+
+		CHECK(count == vm->adapter_count);
+		CHECK(body_len == sizeof(struct dxgw_enum_adapters_reply) +
+				  count * sizeof(struct dxgw_adapter_desc));
+		CHECK(dxg_get_le32(body + 4) == 0);
+		for (uint32_t i = 0; i < count; i++) {
+			const unsigned char *d = body + 8 + 16 * i;
+			uint32_t flags = dxg_get_le32(d + offsetof(struct dxgw_adapter_desc, flags));
+
+			CHECK(dxg_get_le32(d) == vm->adapters[i].handle);
+			CHECK(flags & DXGW_ADAPTER_COMPUTE_ONLY);
+			CHECK((flags & ~(DXGW_ADAPTER_COMPUTE_ONLY | DXGW_ADAPTER_SOFTWARE)) == 0);
+		}
+		break;
+	}
+	case DXGW_OP_QUERY_ADAPTER_INFO: {
+		struct dxg_process *p = vm_find_process(vm, req->process);
+
+		CHECK(body_len == sizeof(struct dxgw_query_adapter_info_reply) +
+				  req->query_adapter_info.data_size);
+		CHECK(dxg_get_le32(body) == req->query_adapter_info.data_size);
+		CHECK(dxg_get_le32(body + 4) == 0);
+		CHECK(p != NULL);
+		CHECK(process_find_open_adapter(vm, p, req->query_adapter_info.adapter) != NULL);
+		break;
+	}
+	case DXGW_OP_CREATE_DEVICE: {
+		uint32_t handle = dxg_get_le32(body);
+		struct dxg_device *d =
+			handle_table_lookup(&vm->handles, handle, DXG_HTYPE_DEVICE, req->process);
+
+		CHECK(body_len == sizeof(struct dxgw_handle_reply));
+		CHECK(dxg_get_le32(body + 4) == 0);
+		CHECK(d != NULL);
+		CHECK(d->adapter->handle == req->create_device.adapter);
+		CHECK(d->flags == req->create_device.flags);
+		break;
+	}
+	case DXGW_OP_CREATE_CONTEXT_VIRTUAL: {
+		uint32_t handle = dxg_get_le32(body);
+		struct dxg_context *c =
+			handle_table_lookup(&vm->handles, handle, DXG_HTYPE_CONTEXT, req->process);
+
+		CHECK(body_len == sizeof(struct dxgw_handle_reply));
+		CHECK(dxg_get_le32(body + 4) == 0);
+		CHECK(c != NULL);
+		CHECK(c->device->handle == req->create_context.device);
+		CHECK(c->priv_size == req->create_context.priv_size);
+		break;
+	}
+	case DXGW_OP_DESTROY_PROCESS:
+		CHECK(body_len == 0);
+		CHECK(vm_find_process(vm, req->process) == NULL);
+		break;
+	case DXGW_OP_DESTROY_DEVICE:
+		CHECK(body_len == 0);
+		CHECK(handle_table_lookup(&vm->handles, req->destroy.handle, DXG_HTYPE_DEVICE,
+					  req->process) == NULL);
+		break;
+	case DXGW_OP_DESTROY_CONTEXT:
+		CHECK(body_len == 0);
+		CHECK(handle_table_lookup(&vm->handles, req->destroy.handle, DXG_HTYPE_CONTEXT,
+					  req->process) == NULL);
+		break;
+	case DXGW_OP_NOP:
+	case DXGW_OP_OPEN_ADAPTER:
+	case DXGW_OP_CLOSE_ADAPTER:
+		CHECK(body_len == 0);
+		break;
+	default:
+		CHECK(!"success for an opcode the decoder does not know");
+	}
+}
+
+/* FUZZ_RECORD_FIX_BODY_SIZE: a variable-length opcode's own size field, from the record length. */
+static void fix_body_size(unsigned char *rec, uint32_t len)
+{
+	const uint32_t hdr = sizeof(struct dxgw_hdr);
+
+	if (len < hdr)
+		return;
+	switch (dxg_get_le16(rec + offsetof(struct dxgw_hdr, opcode))) {
+	case DXGW_OP_QUERY_ADAPTER_INFO:
+		if (len >= hdr + sizeof(struct dxgw_query_adapter_info_req))
+			put_le32(rec + hdr +
+				 offsetof(struct dxgw_query_adapter_info_req, data_size),
+				 len - hdr - (uint32_t)sizeof(struct dxgw_query_adapter_info_req));
+		break;
+	case DXGW_OP_CREATE_CONTEXT_VIRTUAL:
+		if (len >= hdr + sizeof(struct dxgw_create_context_req))
+			put_le32(rec + hdr + offsetof(struct dxgw_create_context_req, priv_size),
+				 len - hdr - (uint32_t)sizeof(struct dxgw_create_context_req));
+		break;
+	}
+}
+
+static void dispatch_one(const unsigned char *rec, uint32_t len)
+{
+	struct dxg_vm *vm = &fuzz.vm;
+	const struct vm_snapshot before = {
+		.counters = vm->counters,
+		.live = handle_table_live(&vm->handles),
+	};
+	const uint32_t bound = len > ENUM_REPLY_LEN ? len : (uint32_t)ENUM_REPLY_LEN;
+	struct dxgw_request req;
+	bool id_valid;
+	int decoded, status;
+	uint32_t reply_len;
+
+	/* The decoder is pure: decoding here first tells what the dispatcher must report. */
+	decoded = dxgw_decode_request(rec, len, &req, &id_valid);
+	/* Poison what a correct reply may cover, so an unwritten reserved field shows up. */
+	memset(reply, 0xa5, bound < reply_cap ? bound : reply_cap);
+	reply_len = worker_dispatch(vm, rec, len, reply, reply_cap, &fuzz.reject_log);
+
+	if (trace)
+		fprintf(stderr, "record %u: %u bytes, opcode 0x%04x, decode %d -> reply %u bytes, "
+			"status %d\n", record_number, len, req.opcode, decoded, reply_len,
+			reply_len >= sizeof(struct dxgw_hdr) ?
+				(int)dxg_get_le32(reply + offsetof(struct dxgw_hdr, status)) : 0);
+
+	CHECK(vm->counters.requests == before.counters.requests + 1);
+	CHECK(vm->counters.rejected == before.counters.rejected + (decoded != 0));
+	CHECK(id_valid == (len >= offsetof(struct dxgw_hdr, request_id) + 8));
+	if (!id_valid) {
+		CHECK(decoded != 0);
+		CHECK(reply_len == 0);
+		return;
+	}
+	CHECK(reply_len >= sizeof(struct dxgw_hdr));
+	CHECK(reply_len <= reply_cap);
+	CHECK(reply_len <= bound);
+	CHECK(dxg_get_le32(reply + offsetof(struct dxgw_hdr, size)) == reply_len);
+	CHECK(dxg_get_le16(reply + offsetof(struct dxgw_hdr, opcode)) ==
+	      dxg_get_le16(rec + offsetof(struct dxgw_hdr, opcode)));
+	CHECK(dxg_get_le16(reply + offsetof(struct dxgw_hdr, flags)) == DXGW_FLAG_REPLY);
+	CHECK(dxg_get_le64(reply + offsetof(struct dxgw_hdr, request_id)) ==
+	      dxg_get_le64(rec + offsetof(struct dxgw_hdr, request_id)));
+	CHECK(dxg_get_le64(reply + offsetof(struct dxgw_hdr, reserved)) == 0);
+	if (decoded == 0)
+		CHECK(dxg_get_le32(reply + offsetof(struct dxgw_hdr, process)) ==
+		      dxg_get_le32(rec + offsetof(struct dxgw_hdr, process)));
+	status = (int)dxg_get_le32(reply + offsetof(struct dxgw_hdr, status));
+	CHECK(status <= 0 && status >= -ERRNO_MAX);
+	if (decoded)
+		CHECK(status == decoded);
+	if (status) {
+		/* A refused request, malformed or not, changes no object ("loses nothing"). */
+		CHECK(handle_table_live(&vm->handles) == before.live);
+		CHECK(vm->counters.processes == before.counters.processes);
+		CHECK(vm->counters.open_adapters == before.counters.open_adapters);
+		CHECK(vm->counters.devices == before.counters.devices);
+		CHECK(vm->counters.contexts == before.counters.contexts);
+		CHECK(reply_len == sizeof(struct dxgw_hdr));
+		if (status == -ENOMEM)
+			CHECK(at_limit(vm, &before, &req));
+		return;
+	}
+	check_success(vm, &req, reply + sizeof(struct dxgw_hdr),
+		      reply_len - (uint32_t)sizeof(struct dxgw_hdr));
+}
+
+/*
+ * The status JSON carries guest-chosen process names to the broker and dxgctl: it must parse, list
+ * exactly the VM's processes under their names, and fit the limit unless it says it was truncated.
+ */
+static void check_status_json(struct dxg_vm *vm, size_t max_len)
+{
+	struct json_object *root, *procs, *truncated;
+	size_t len = 0, i = 0;
+	char *text = worker_status_json(vm, false, max_len, &len);
+
+	CHECK(text != NULL);
+	CHECK(strlen(text) == len);
+	root = json_tokener_parse(text);
+	CHECK(root != NULL);
+	CHECK(json_object_object_get_ex(root, "processes", &procs));
+	CHECK(json_object_is_type(procs, json_type_array));
+	if (json_object_object_get_ex(root, "processes_truncated", &truncated)) {
+		CHECK(json_object_get_boolean(truncated));
+		CHECK(json_object_array_length(procs) == 0);
+	} else {
+		CHECK(len <= max_len);
+		CHECK(json_object_array_length(procs) == vm->counters.processes);
+		for (struct obj_list *pl = vm->processes.next; pl != &vm->processes;
+		     pl = pl->next, i++) {
+			struct dxg_process *p = obj_container_of(pl, struct dxg_process, link);
+			struct json_object *name;
+
+			CHECK(json_object_object_get_ex(json_object_array_get_idx(procs, i), "name",
+							&name));
+			CHECK(strcmp(json_object_get_string(name), p->name) == 0);
+		}
+	}
+	json_object_put(root);
+	free(text);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *t = getenv("FUZZ_DISPATCH_TRACE");
+
+	(void)argc;
+	(void)argv;
+	trace = t && *t && strcmp(t, "0") != 0;
+	dxg_log_init("fuzz-dispatch", trace ? DXG_LOG_DEBUG : DXG_LOG_ERROR);
+	reply_cap = worker_dispatch_reply_cap(DXGW_MAX_MESSAGE);
+	reply = malloc(reply_cap);
+	if (!reply)
+		abort();
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t pos = 1;
+
+	if (size == 0)
+		return 0;
+	fuzz_vm_start(&fuzz, data[0]);
+	if (trace)
+		fuzz.reject_log.burst = UINT32_MAX;
+	record_number = 0;
+	check_vm(&fuzz.vm);
+	while (size - pos >= FUZZ_RECORD_PREFIX) {
+		uint32_t n = (uint32_t)data[pos] | (uint32_t)data[pos + 1] << 8;
+		uint8_t mode = data[pos + 2];
+		uint32_t extend =
+			(uint32_t)(mode >> FUZZ_RECORD_EXTEND_SHIFT) * FUZZ_RECORD_EXTEND_UNIT;
+		unsigned char *rec;
+		uint32_t len;
+
+		pos += FUZZ_RECORD_PREFIX;
+		if (n > size - pos)
+			n = (uint32_t)(size - pos);
+		len = n + extend;
+		/* Exactly `len` bytes: ASan flags any read past the record. */
+		rec = malloc(len);
+		if (!rec && len)
+			abort();
+		if (n)
+			memcpy(rec, data + pos, n);
+		if (extend)
+			memset(rec + n, 0, extend);
+		pos += n;
+		if ((mode & FUZZ_RECORD_FIX_SIZE) && len >= sizeof(dxg_le32))
+			put_le32(rec, len);
+		if (mode & FUZZ_RECORD_FIX_BODY_SIZE)
+			fix_body_size(rec, len);
+		record_number++;
+		dispatch_one(rec, len);
+		free(rec);
+		check_vm(&fuzz.vm);
+	}
+	if (data[0] & FUZZ_VM_CONFIG_STATUS)
+		check_status_json(&fuzz.vm, (data[0] & FUZZ_VM_CONFIG_STATUS_SMALL) ?
+					    STATUS_SMALL_MAX_LEN : STATUS_MAX_LEN);
+	fuzz_vm_stop(&fuzz);
+	return 0;
+}

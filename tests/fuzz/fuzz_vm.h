@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A dxgd worker VM without Vulkan, for the dispatch fuzzer and its seed generator: fake adapters
+ * (as tests/unit/host/test_worker_vm.c builds them) and a configuration byte that picks how many
+ * adapters the VM has and whether its quotas are the daemon's defaults or small enough for a short
+ * input to run into them.
+ *
+ * The input format of fuzz-dispatch (the seed generator writes the same):
+ *   u8 config                  FUZZ_VM_CONFIG_* (the harness reads bits 3 and 4)
+ *   then records, each:        le16 n, u8 mode, n bytes (fewer if the input ends)
+ *     mode bit 0               after copying, set hdr.size (bytes 0..3) to the record length
+ *     mode bit 1               after copying, set the opcode's own length field to what the
+ *                              record holds (QUERY_ADAPTER_INFO data_size, CREATE_CONTEXT_VIRTUAL
+ *                              priv_size)
+ *     mode bits 2..7           append (mode >> 2) * 4096 zero bytes (large QUERYADAPTERINFO)
+ * The fix-ups are opt-in per record: without them the fuzzer still sends every inconsistent size;
+ * with them it reaches the handlers of large variable-length messages, whose two length fields it
+ * would otherwise have to guess together.
+ */
+#ifndef DXG_FUZZ_VM_H
+#define DXG_FUZZ_VM_H
+
+#include <stdint.h>
+
+#include "log.h"
+#include "objects.h"
+
+#define FUZZ_VM_MAX_ADAPTERS 3u
+#define FUZZ_VM_GENERATION 7u
+#define FUZZ_VM_HEAP_SIZE (64ull << 20)
+
+/*
+ * Config byte: bits 0..1 adapter count (0..3), bit 2 small quotas; bit 3 renders the worker's
+ * status JSON (guest-chosen process names go to the broker) after the last record, bit 4 with a
+ * size limit that forces the truncated form.
+ */
+#define FUZZ_VM_CONFIG_ADAPTERS_MASK 0x3u
+#define FUZZ_VM_CONFIG_SMALL_LIMITS 0x4u
+#define FUZZ_VM_CONFIG_STATUS 0x8u
+#define FUZZ_VM_CONFIG_STATUS_SMALL 0x10u
+
+#define FUZZ_RECORD_PREFIX 3u
+#define FUZZ_RECORD_FIX_SIZE 0x1u
+#define FUZZ_RECORD_FIX_BODY_SIZE 0x2u
+#define FUZZ_RECORD_EXTEND_SHIFT 2u
+#define FUZZ_RECORD_EXTEND_UNIT 4096u
+
+struct fuzz_vm {
+	struct vk_adapter adapters[FUZZ_VM_MAX_ADAPTERS];
+	struct vk_backend vk;
+	struct dxg_vm vm;
+	struct dxg_ratelimit reject_log;
+	uint8_t config;
+};
+
+/*
+ * The quotas FUZZ_VM_CONFIG_SMALL_LIMITS selects: a few dozen requests reach each of them, and
+ * the handle cap is below the sum of the others so the handle table itself runs full too.
+ */
+#define FUZZ_VM_SMALL_LIMITS { \
+	.max_handles = 16, \
+	.max_processes = 4, \
+	.max_devices = 6, \
+	.max_contexts = 8, \
+	.max_adapter_refs = 3, \
+	.max_open_adapters = 5, \
+}
+
+/* Sets up the VM for one input; aborts when the host code cannot (a harness bug, not a finding). */
+void fuzz_vm_start(struct fuzz_vm *f, uint8_t config);
+/* Frees everything the input created, so libFuzzer's leak check sees a balanced run. */
+void fuzz_vm_stop(struct fuzz_vm *f);
+
+#endif /* DXG_FUZZ_VM_H */
