@@ -14,6 +14,12 @@
  *   spin   the client busy-polls. The raw server busy-polls too; dxgd's worker does so only when
  *          dxgd can pass a poll interval to it (see docs/bench.md), otherwise it sleeps on its
  *          eventfd and the table says so.
+ * and with a fixed placement: the client on one CPU, the server (raw server, or dxgd and its
+ * worker) on the same CPU or on another one. A blocking round trip is two wake-ups, and a wake-up
+ * is a context switch on one CPU but an inter-processor interrupt (on an idle machine, also a CPU
+ * leaving its idle state) across two: an order of magnitude apart. Left to the scheduler, each path
+ * would land on either at random and their ratio would mean nothing. Rows: block on one CPU,
+ * block on two CPUs, spin on two CPUs (spinning on one CPU only measures the time slice).
  *
  * Output: median, p90 and p99 per path and mode, in microseconds, and opendxg/raw ratios. No
  * thresholds: this is a measurement, not a test. docs/bench.md explains how to read it.
@@ -27,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -50,6 +57,26 @@
 
 enum mode { MODE_BLOCK, MODE_SPIN };
 static const char *const mode_names[] = { "block", "spin" };
+
+/* One row of the table: a wake-up mode and whether client and server share a CPU. */
+struct config {
+	enum mode mode;
+	bool two_cpus;
+	const char *label;
+};
+
+static const struct config configs[] = {
+	{ MODE_BLOCK, false, "block/1cpu" },
+	{ MODE_BLOCK, true, "block/2cpu" },
+	{ MODE_SPIN, true, "spin/2cpu" },
+};
+#define CONFIG_COUNT (sizeof(configs) / sizeof(configs[0]))
+
+/* The CPUs a row runs on: the client's and the server's (the same one for 1cpu rows). */
+struct placement {
+	int client_cpu;
+	int server_cpu;
+};
 
 struct summary {
 	double median_us;
@@ -212,7 +239,17 @@ __attribute__((noreturn)) static void raw_server(struct raw_pair *p)
 	}
 }
 
-static int raw_start(struct raw_pair *p, enum mode mode)
+/* Pins the calling process (and what it forks later) to one CPU. */
+static int pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+static int raw_start(struct raw_pair *p, enum mode mode, int server_cpu)
 {
 	int fd;
 
@@ -235,8 +272,11 @@ static int raw_start(struct raw_pair *p, enum mode mode)
 	p->server = fork();
 	if (p->server < 0)
 		return -errno;
-	if (p->server == 0)
+	if (p->server == 0) {
+		if (pin_to_cpu(server_cpu))
+			_exit(126);
 		raw_server(p);
+	}
 	raw_attach(p, false);
 	return 0;
 }
@@ -305,10 +345,11 @@ static void raw_stop(struct raw_pair *p)
 	close(p->to_client);
 }
 
-static int bench_raw(enum mode mode, const struct options *o, uint64_t *samples)
+static int bench_raw(enum mode mode, const struct placement *pl, const struct options *o,
+		     uint64_t *samples)
 {
 	struct raw_pair p;
-	int ret = raw_start(&p, mode);
+	int ret = raw_start(&p, mode, pl->server_cpu);
 
 	for (unsigned i = 0; !ret && i < o->warmup; i++)
 		ret = raw_round_trip(&p, i + 1);
@@ -358,7 +399,8 @@ static bool dxgd_has_option(const char *exe, const char *option)
 	return found;
 }
 
-static int dxgd_start(struct dxgd_proc *d, const char *exe, const char *worker_poll_us)
+static int dxgd_start(struct dxgd_proc *d, const char *exe, const char *worker_poll_us,
+		      int server_cpu)
 {
 	char vm_arg[200];
 	struct stat st;
@@ -382,6 +424,9 @@ static int dxgd_start(struct dxgd_proc *d, const char *exe, const char *worker_p
 			argv[7] = "--worker-poll-us";
 			argv[8] = worker_poll_us;
 		}
+		/* The broker's workers inherit the affinity. */
+		if (pin_to_cpu(server_cpu))
+			_exit(126);
 		execv(exe, (char *const *)argv);
 		perror("exec dxgd");
 		_exit(127);
@@ -414,8 +459,8 @@ static void dxgd_stop(struct dxgd_proc *d)
 	rmdir(d->dir);
 }
 
-static int bench_dxgd(const char *exe, enum mode mode, bool worker_polls, const struct options *o,
-		      uint64_t *samples)
+static int bench_dxgd(const char *exe, enum mode mode, bool worker_polls,
+		      const struct placement *pl, const struct options *o, uint64_t *samples)
 {
 	struct uguest_options uo = {
 		.wait_mode = mode == MODE_SPIN ? UGUEST_WAIT_SPIN : UGUEST_WAIT_BLOCK,
@@ -424,7 +469,7 @@ static int bench_dxgd(const char *exe, enum mode mode, bool worker_polls, const 
 	struct uguest *g = NULL;
 	int ret;
 
-	ret = dxgd_start(&d, exe, worker_polls ? WORKER_POLL_US : NULL);
+	ret = dxgd_start(&d, exe, worker_polls ? WORKER_POLL_US : NULL, pl->server_cpu);
 	if (!ret)
 		ret = uguest_connect(d.vm_socket, &uo, &g);
 	for (unsigned i = 0; !ret && i < o->warmup; i++)
@@ -540,27 +585,38 @@ static bool parse_options(int argc, char **argv, struct options *o)
 struct result {
 	bool done;
 	bool worker_polls;
+	struct placement cpus;
 	struct summary raw, dxgd;
 };
 
 static void print_table(const struct options *o, const struct result *r, const char *exe)
 {
+	bool spin_without_worker_poll = false;
+
 	printf("opendxg null round trip: %u iterations after %u warm-up, microseconds\n",
 	       o->iterations, o->warmup);
 	printf("dxgd: %s\n\n", exe);
-	printf("%-6s %-14s %9s %9s %9s %9s\n", "mode", "path", "median", "p90", "p99", "mean");
-	for (int m = 0; m < 2; m++) {
-		if (!r[m].done)
+	printf("%-11s %-14s %9s %9s %9s %9s\n", "mode", "path", "median", "p90", "p99", "mean");
+	for (size_t c = 0; c < CONFIG_COUNT; c++) {
+		const char *label = configs[c].label;
+
+		if (!r[c].done)
 			continue;
-		printf("%-6s %-14s %9.2f %9.2f %9.2f %9.2f\n", mode_names[m], "raw shm",
-		       r[m].raw.median_us, r[m].raw.p90_us, r[m].raw.p99_us, r[m].raw.mean_us);
-		printf("%-6s %-14s %9.2f %9.2f %9.2f %9.2f\n", mode_names[m], "dxgd (uguest)",
-		       r[m].dxgd.median_us, r[m].dxgd.p90_us, r[m].dxgd.p99_us, r[m].dxgd.mean_us);
-		printf("%-6s %-14s %9.2f %9.2f %9.2f %9.2f\n\n", mode_names[m], "ratio dxgd/raw",
-		       r[m].dxgd.median_us / r[m].raw.median_us, r[m].dxgd.p90_us / r[m].raw.p90_us,
-		       r[m].dxgd.p99_us / r[m].raw.p99_us, r[m].dxgd.mean_us / r[m].raw.mean_us);
+		printf("%-11s %-14s %9.2f %9.2f %9.2f %9.2f\n", label, "raw shm",
+		       r[c].raw.median_us, r[c].raw.p90_us, r[c].raw.p99_us, r[c].raw.mean_us);
+		printf("%-11s %-14s %9.2f %9.2f %9.2f %9.2f\n", label, "dxgd (uguest)",
+		       r[c].dxgd.median_us, r[c].dxgd.p90_us, r[c].dxgd.p99_us, r[c].dxgd.mean_us);
+		printf("%-11s %-14s %9.2f %9.2f %9.2f %9.2f\n\n", label, "ratio dxgd/raw",
+		       r[c].dxgd.median_us / r[c].raw.median_us, r[c].dxgd.p90_us / r[c].raw.p90_us,
+		       r[c].dxgd.p99_us / r[c].raw.p99_us, r[c].dxgd.mean_us / r[c].raw.mean_us);
+		if (configs[c].mode == MODE_SPIN && !r[c].worker_polls)
+			spin_without_worker_poll = true;
 	}
-	if (r[MODE_SPIN].done && !r[MODE_SPIN].worker_polls)
+	for (size_t c = 0; c < CONFIG_COUNT; c++)
+		if (r[c].done)
+			printf("%s: client on CPU %d, server on CPU %d\n", configs[c].label,
+			       r[c].cpus.client_cpu, r[c].cpus.server_cpu);
+	if (spin_without_worker_poll)
 		printf("note: spin mode: dxgd offers no --worker-poll-us, so only the client spins;\n"
 		       "      dxgd's worker still sleeps on its eventfd (the raw server spins).\n");
 }
@@ -577,29 +633,53 @@ static void print_json(const struct options *o, const struct result *r)
 
 	printf("{\n  \"benchmark\": \"null_round_trip\",\n  \"iterations\": %u,\n"
 	       "  \"warmup\": %u,\n  \"modes\": [\n", o->iterations, o->warmup);
-	for (int m = 0; m < 2; m++) {
-		if (!r[m].done)
+	for (size_t c = 0; c < CONFIG_COUNT; c++) {
+		if (!r[c].done)
 			continue;
-		printf("%s    {\n      \"mode\": \"%s\",\n      \"dxgd_worker_polls\": %s,\n",
-		       first ? "" : ",\n", mode_names[m], r[m].worker_polls ? "true" : "false");
-		print_summary_json("raw", &r[m].raw, ",");
-		print_summary_json("dxgd", &r[m].dxgd, ",");
+		printf("%s    {\n      \"mode\": \"%s\",\n      \"cpus\": %d,\n"
+		       "      \"client_cpu\": %d,\n      \"server_cpu\": %d,\n"
+		       "      \"dxgd_worker_polls\": %s,\n",
+		       first ? "" : ",\n", mode_names[configs[c].mode], configs[c].two_cpus ? 2 : 1,
+		       r[c].cpus.client_cpu, r[c].cpus.server_cpu,
+		       r[c].worker_polls ? "true" : "false");
+		print_summary_json("raw", &r[c].raw, ",");
+		print_summary_json("dxgd", &r[c].dxgd, ",");
 		printf("      \"ratio\": { \"median\": %.3f, \"p90\": %.3f, \"p99\": %.3f, "
 		       "\"mean\": %.3f }\n    }",
-		       r[m].dxgd.median_us / r[m].raw.median_us, r[m].dxgd.p90_us / r[m].raw.p90_us,
-		       r[m].dxgd.p99_us / r[m].raw.p99_us, r[m].dxgd.mean_us / r[m].raw.mean_us);
+		       r[c].dxgd.median_us / r[c].raw.median_us, r[c].dxgd.p90_us / r[c].raw.p90_us,
+		       r[c].dxgd.p99_us / r[c].raw.p99_us, r[c].dxgd.mean_us / r[c].raw.mean_us);
 		first = false;
 	}
 	printf("\n  ]\n}\n");
 }
 
+/* The first two CPUs this process may run on; second is -1 when there is only one. */
+static int pick_cpus(int *first, int *second)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return -errno;
+	*first = *second = -1;
+	for (int cpu = 0; cpu < CPU_SETSIZE && *second < 0; cpu++) {
+		if (!CPU_ISSET(cpu, &set))
+			continue;
+		if (*first < 0)
+			*first = cpu;
+		else
+			*second = cpu;
+	}
+	return *first < 0 ? -ENODEV : 0;
+}
+
 int main(int argc, char **argv)
 {
-	struct result results[2] = { 0 };
+	struct result results[CONFIG_COUNT] = { 0 };
 	struct options o;
 	const char *exe;
 	uint64_t *samples;
 	bool worker_poll_option;
+	int cpu0 = -1, cpu1 = -1, ret;
 
 	if (!parse_options(argc, argv, &o)) {
 		usage(stderr);
@@ -610,24 +690,37 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dxg-bench-rtt: no dxgd binary (use --dxgd PATH or $DXGD)\n");
 		return 2;
 	}
+	ret = pick_cpus(&cpu0, &cpu1);
+	if (ret) {
+		fprintf(stderr, "dxg-bench-rtt: cannot read the CPU affinity: %s\n", strerror(-ret));
+		return 1;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	worker_poll_option = dxgd_has_option(exe, "--worker-poll-us");
 	samples = calloc(o.iterations, sizeof(*samples));
 	if (!samples)
 		return 1;
 
-	for (int m = 0; m < 2; m++) {
-		struct result *r = &results[m];
+	for (size_t c = 0; c < CONFIG_COUNT; c++) {
+		const struct config *cfg = &configs[c];
+		struct result *r = &results[c];
 
-		if (!o.run_mode[m])
+		if (!o.run_mode[cfg->mode])
 			continue;
-		r->worker_polls = m == MODE_SPIN && worker_poll_option;
+		if (cfg->two_cpus && cpu1 < 0) {
+			fprintf(stderr, "%s: skipped, this process may use only one CPU\n", cfg->label);
+			continue;
+		}
+		r->cpus.client_cpu = cpu0;
+		r->cpus.server_cpu = cfg->two_cpus ? cpu1 : cpu0;
+		r->worker_polls = cfg->mode == MODE_SPIN && worker_poll_option;
 		if (!o.json)
-			fprintf(stderr, "running %s mode...\n", mode_names[m]);
-		if (bench_raw((enum mode)m, &o, samples))
+			fprintf(stderr, "running %s...\n", cfg->label);
+		if (pin_to_cpu(r->cpus.client_cpu) ||
+		    bench_raw(cfg->mode, &r->cpus, &o, samples))
 			return 1;
 		r->raw = summarize(samples, o.iterations);
-		if (bench_dxgd(exe, (enum mode)m, r->worker_polls, &o, samples))
+		if (bench_dxgd(exe, cfg->mode, r->worker_polls, &r->cpus, &o, samples))
 			return 1;
 		r->dxgd = summarize(samples, o.iterations);
 		r->done = true;
