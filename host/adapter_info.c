@@ -106,8 +106,23 @@ static void fill_device_ids(const struct vk_adapter *vk, unsigned char *out)
 		 vk->device_id);
 }
 
+/*
+ * opendxg's private queries grow by appending fields: a caller passes the size it knows (at least
+ * the version and size words) and gets min(its size, ours) bytes, with `size` saying how many are
+ * valid. An older caller gets the prefix it understands; a newer one learns what this host filled.
+ */
+#define OPENDXG_QAI_MIN_SIZE (2u * sizeof(uint32_t))
+
+static void put_versioned(unsigned char *out, uint32_t out_size, void *full, uint32_t full_size)
+{
+	uint32_t n = out_size < full_size ? out_size : full_size;
+
+	put_le32((unsigned char *)full + sizeof(uint32_t), n);
+	memcpy(out, full, n);
+}
+
 static void fill_adapter_caps(const struct dxg_vm *vm, const struct vk_adapter *vk,
-			      unsigned char *out)
+			      unsigned char *out, uint32_t out_size)
 {
 	struct opendxg_adapter_caps c;
 	uint32_t flags = OPENDXG_CAPS_COMPUTE_ONLY;
@@ -124,7 +139,6 @@ static void fill_adapter_caps(const struct dxg_vm *vm, const struct vk_adapter *
 
 	memset(&c, 0, sizeof(c));
 	c.version = dxg_to_le32(1);
-	c.size = dxg_to_le32((uint32_t)sizeof(c));
 	c.vendor_id = dxg_to_le32(vk->vendor_id);
 	c.device_id = dxg_to_le32(vk->device_id);
 	c.device_type = dxg_to_le32(vk->device_type);
@@ -142,16 +156,15 @@ static void fill_adapter_caps(const struct dxg_vm *vm, const struct vk_adapter *
 	memcpy(c.device_uuid, vk->device_uuid, sizeof(c.device_uuid));
 	snprintf(c.device_name, sizeof(c.device_name), "%s", vk->name);
 	snprintf(c.driver_name, sizeof(c.driver_name), "%s", vk->driver_name);
-	memcpy(out, &c, sizeof(c));
+	put_versioned(out, out_size, &c, sizeof(c));
 }
 
-static void fill_vm_stats(const struct dxg_vm *vm, unsigned char *out)
+static void fill_vm_stats(const struct dxg_vm *vm, unsigned char *out, uint32_t out_size)
 {
 	struct opendxg_vm_stats s;
 
 	memset(&s, 0, sizeof(s));
 	s.version = dxg_to_le32(1);
-	s.size = dxg_to_le32((uint32_t)sizeof(s));
 	s.generation = dxg_to_le32(vm->generation);
 	s.processes = dxg_to_le32(vm->counters.processes);
 	s.open_adapters = dxg_to_le32(vm->counters.open_adapters);
@@ -160,7 +173,7 @@ static void fill_vm_stats(const struct dxg_vm *vm, unsigned char *out)
 	s.handles = dxg_to_le32(handle_table_live(&vm->handles));
 	s.requests = dxg_to_le64(vm->counters.requests);
 	s.rejected = dxg_to_le64(vm->counters.rejected);
-	memcpy(out, &s, sizeof(s));
+	put_versioned(out, out_size, &s, sizeof(s));
 }
 
 int adapter_info_query(const struct dxg_vm *vm, const struct dxg_adapter *a, uint32_t type,
@@ -195,14 +208,14 @@ int adapter_info_query(const struct dxg_vm *vm, const struct dxg_adapter *a, uin
 		put_le32(out, D3DKMT_WDDM_2_7_CAPS_HWSCH_SUPPORTED | D3DKMT_WDDM_2_7_CAPS_HWSCH_ENABLED);
 		return 0;
 	case OPENDXG_QAI_ADAPTER_CAPS:
-		if (size != sizeof(struct opendxg_adapter_caps))
+		if (size < OPENDXG_QAI_MIN_SIZE)
 			return -EINVAL;
-		fill_adapter_caps(vm, vk, out);
+		fill_adapter_caps(vm, vk, out, size);
 		return 0;
 	case OPENDXG_QAI_VM_STATS:
-		if (size != sizeof(struct opendxg_vm_stats))
+		if (size < OPENDXG_QAI_MIN_SIZE)
 			return -EINVAL;
-		fill_vm_stats(vm, out);
+		fill_vm_stats(vm, out, size);
 		return 0;
 	default:
 		return -EINVAL;

@@ -212,8 +212,6 @@ static void test_bad_sizes(void **state)
 		{ QAI_PHYSICALADAPTERDEVICEIDS, QAI_DEVICE_IDS_SIZE },
 		{ QAI_DRIVER_DESCRIPTION, QAI_DRIVER_DESCRIPTION_SIZE },
 		{ QAI_WDDM_2_7_CAPS, 4 },
-		{ OPENDXG_QAI_ADAPTER_CAPS, sizeof(struct opendxg_adapter_caps) },
-		{ OPENDXG_QAI_VM_STATS, sizeof(struct opendxg_vm_stats) },
 	};
 	unsigned char *data = calloc(1, DXGW_MAX_QAI_DATA + 1);
 

@@ -4,7 +4,9 @@
  *
  * Private QUERYADAPTERINFO types. They sit far above every KMTQAITYPE value, so WSL software never
  * sends them by accident, and they are answered by the host daemon like any other query. The data
- * is little-endian; `size` lets later versions append fields (callers pass the size they know).
+ * is little-endian. The structs grow only by appending fields: a caller passes the size it knows
+ * (at least 8 bytes: `version` and `size`) and gets min(that size, the host's) bytes, the rest of
+ * its buffer zeroed; `size` says how many bytes the host filled.
  */
 #ifndef _UAPI_MISC_OPENDXG_H
 #define _UAPI_MISC_OPENDXG_H
@@ -27,7 +29,7 @@
 
 struct opendxg_adapter_caps {
 	__u32 version;			/* 1 */
-	__u32 size;			/* sizeof(struct opendxg_adapter_caps) */
+	__u32 size;			/* bytes the host filled (see above) */
 	__u32 vendor_id;
 	__u32 device_id;
 	__u32 device_type;		/* OPENDXG_DEVICE_TYPE_* */
@@ -51,7 +53,7 @@ struct opendxg_adapter_caps {
 /* Counters of the calling VM only: a VM never sees another VM's numbers. */
 struct opendxg_vm_stats {
 	__u32 version;			/* 1 */
-	__u32 size;			/* sizeof(struct opendxg_vm_stats) */
+	__u32 size;			/* bytes the host filled (see above) */
 	__u32 generation;		/* region generation of the serving worker */
 	__u32 processes;		/* live host process objects of this VM */
 	__u32 open_adapters;		/* adapter references held by this VM's processes */

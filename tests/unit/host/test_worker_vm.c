@@ -602,8 +602,6 @@ static void test_qai_wrong_sizes_and_types(void **state)
 		{ KMTQAITYPE_DRIVER_DESCRIPTION, 8192 },
 		{ KMTQAITYPE_DRIVER_DESCRIPTION_RENDER, 8192 },
 		{ KMTQAITYPE_WDDM_2_7_CAPS, 4 },
-		{ OPENDXG_QAI_ADAPTER_CAPS, sizeof(struct opendxg_adapter_caps) },
-		{ OPENDXG_QAI_VM_STATS, sizeof(struct opendxg_vm_stats) },
 	};
 	static const uint32_t unknown[] = { 0, 1, 14, 16, 58, 64, 67, 71, 0x4f440000, 0x4f440003 };
 
@@ -618,6 +616,43 @@ static void test_qai_wrong_sizes_and_types(void **state)
 	}
 	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
 		assert_int_equal(qai(f, p, a, unknown[i], NULL, 4), -EINVAL);
+}
+
+/*
+ * opendxg's own queries take any size from the version and size words up: an older caller gets
+ * a prefix, a newer caller's tail stays zero, and `size` says how much the host filled.
+ */
+static void test_qai_opendxg_sizes(void **state)
+{
+	struct fixture *f = *state;
+	const uint32_t a = f->vm.adapters[0].handle;
+	uint32_t p = create_process(f, "versioned");
+	static const struct {
+		uint32_t type, size;
+	} types[] = {
+		{ OPENDXG_QAI_ADAPTER_CAPS, sizeof(struct opendxg_adapter_caps) },
+		{ OPENDXG_QAI_VM_STATS, sizeof(struct opendxg_vm_stats) },
+	};
+
+	assert_int_equal(adapter_op(f, DXGW_OP_OPEN_ADAPTER, p, a), 0);
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		const uint32_t full = types[i].size;
+		const uint32_t sizes[] = { 8, 12, full - 4, full, full + 4, full + 64 };
+		const unsigned char *d;
+
+		assert_int_equal(qai(f, p, a, types[i].type, NULL, 7), -EINVAL);
+		assert_int_equal(qai(f, p, a, types[i].type, NULL, 4), -EINVAL);
+		for (size_t j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++) {
+			uint32_t want = sizes[j] < full ? sizes[j] : full;
+
+			assert_int_equal(qai(f, p, a, types[i].type, NULL, sizes[j]), 0);
+			d = qai_data(f);
+			assert_int_equal(dxg_get_le32(d), 1);		/* version */
+			assert_int_equal(dxg_get_le32(d + 4), want);	/* size filled */
+			for (uint32_t k = full; k < sizes[j]; k++)
+				assert_int_equal(d[k], 0);
+		}
+	}
 }
 
 static void test_rejections_counted(void **state)
@@ -970,6 +1005,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_qai_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_qai_opendxg_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_qai_wrong_sizes_and_types, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_qai_opendxg_sizes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejections_counted, setup, teardown),
 		cmocka_unit_test(test_utf16_conversion),
 		cmocka_unit_test(test_luid_derivation),
