@@ -322,6 +322,7 @@ static void worker_start(struct vm *vm)
 	};
 	int pair[2];
 	size_t off = 0;
+	uint64_t started_ms;
 	pid_t pid;
 
 	snprintf(generation, sizeof(generation), "%u", vm->generation + 1);
@@ -350,11 +351,13 @@ static void worker_start(struct vm *vm)
 		worker_exec(vm, pair[1], argv);
 	close(pair[1]);
 
+	started_ms = loop_now_ms();
 	vm->generation++;
-	vm->start_history[vm->starts % BROKER_RESTART_BURST] = loop_now_ms();
+	vm->start_history[vm->starts % BROKER_RESTART_BURST] = started_ms;
 	vm->starts++;
 	vm->worker_pid = pid;
 	vm->worker_state = WORKER_STARTING;
+	vm->start_deadline_ms = started_ms + (uint64_t)broker->cfg->worker_start_timeout_s * 1000u;
 	vm->peer_attached = false;
 	vm->adapter_count = 0;
 	vm->worker_sock = pair[0];
@@ -709,6 +712,28 @@ static void handle_signal(struct loop_source *source, uint32_t events)
 	}
 }
 
+/*
+ * A worker that never sends BW_READY (hung in its Vulkan driver, say) would leave its VM without
+ * service forever: it is killed like a crashed one, and the reaper restarts it through the usual
+ * backoff, so a worker that always hangs costs one start per timeout at most.
+ */
+static void worker_check_start_deadline(struct vm *vm, uint64_t now)
+{
+	if (vm->worker_state != WORKER_STARTING || vm->start_deadline_ms > now)
+		return;
+	log_warn("vm %s: worker %d not ready after %u s; killing it", vm->cfg->name,
+		 (int)vm->worker_pid, vm->broker->cfg->worker_start_timeout_s);
+	worker_stop(vm, true, "start timeout");
+}
+
+static void next_deadline(int *timeout, uint64_t at_ms, uint64_t now)
+{
+	uint64_t wait = at_ms > now ? at_ms - now : 0;
+
+	if (*timeout < 0 || wait < (uint64_t)*timeout)
+		*timeout = (int)wait;
+}
+
 static int run_timers(struct broker *broker)
 {
 	uint64_t now = loop_now_ms();
@@ -717,17 +742,13 @@ static int run_timers(struct broker *broker)
 	for (size_t i = 0; i < broker->vm_count && broker->running; i++) {
 		struct vm *vm = &broker->vms[i];
 
-		if (vm->worker_state != WORKER_BACKOFF)
-			continue;
-		if (vm->restart_at_ms <= now) {
+		if (vm->worker_state == WORKER_BACKOFF && vm->restart_at_ms <= now)
 			worker_start(vm);
-			if (vm->worker_state != WORKER_BACKOFF)
-				continue;
-		}
-		uint64_t wait = vm->restart_at_ms > now ? vm->restart_at_ms - now : 0;
-
-		if (timeout < 0 || wait < (uint64_t)timeout)
-			timeout = (int)wait;
+		worker_check_start_deadline(vm, now);
+		if (vm->worker_state == WORKER_BACKOFF)
+			next_deadline(&timeout, vm->restart_at_ms, now);
+		else if (vm->worker_state == WORKER_STARTING)
+			next_deadline(&timeout, vm->start_deadline_ms, now);
 	}
 	return timeout;
 }

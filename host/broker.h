@@ -37,7 +37,7 @@
 
 enum worker_state {
 	WORKER_STOPPED,		/* none (only during startup and shutdown) */
-	WORKER_STARTING,	/* forked, no BW_READY yet */
+	WORKER_STARTING,	/* forked, no BW_READY yet; killed at start_deadline_ms */
 	WORKER_READY,		/* sent BW_READY for its generation */
 	WORKER_STOPPING,	/* killed, waiting to reap it */
 	WORKER_BACKOFF,		/* restart delayed until restart_at_ms */
@@ -77,6 +77,7 @@ struct vm {
 	uint32_t adapter_count;
 	uint64_t ready_at_ms;
 	uint64_t restart_at_ms;
+	uint64_t start_deadline_ms;		/* WORKER_STARTING: not ready by then, killed */
 	uint64_t start_history[BROKER_RESTART_BURST];
 
 	/* Control clients waiting for this worker's BW_STATUS_REPLY, oldest first. */

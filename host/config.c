@@ -49,6 +49,10 @@ static void print_help(void)
 	       "  --worker-poll-us N       workers busy-poll the request ring for N microseconds\n"
 	       "                           before sleeping (0..1000000, default 0: trades a CPU\n"
 	       "                           for latency; see docs/bench.md)\n"
+	       "  --worker-start-timeout SECONDS\n"
+	       "                           kill and restart a worker that is not ready after\n"
+	       "                           SECONDS (1..3600, default 60), e.g. one hung in its\n"
+	       "                           Vulkan driver; counted as a crash\n"
 	       "  -h, --help               show this help and exit\n"
 	       "  --version                show the version and exit\n"
 	       "\n"
@@ -132,6 +136,24 @@ static bool check_region_size(const char *where, const char *text, uint64_t *siz
 			where, text);
 		return false;
 	}
+	return true;
+}
+
+/* Prints the reason with `where` and returns false unless `text` is 1..3600 (seconds). */
+static bool check_start_timeout(const char *where, const char *text, uint32_t *seconds)
+{
+	char *end;
+	unsigned long value;
+
+	errno = 0;
+	value = strtoul(text, &end, 10);
+	if (errno || end == text || *end != '\0' || !isdigit((unsigned char)text[0]) ||
+	    value < 1 || value > DXGD_MAX_WORKER_START_TIMEOUT_S) {
+		fprintf(stderr, "dxgd: %s: invalid worker start timeout '%s' (1..%u seconds)\n",
+			where, text, DXGD_MAX_WORKER_START_TIMEOUT_S);
+		return false;
+	}
+	*seconds = (uint32_t)value;
 	return true;
 }
 
@@ -281,6 +303,7 @@ struct config_file {
 	bool *vm_has_group;
 	bool has_dxgd_section;
 	bool has_control, has_log_level, has_control_mode, has_control_group;
+	bool has_worker_start_timeout;
 	bool log_level_set;
 	enum dxg_log_level log_level;
 };
@@ -527,9 +550,16 @@ static int config_handler(void *user, const char *section, const char *key, cons
 			cf->failed = true;
 			return 0;
 		}
+	} else if (strcmp(key, "worker_start_timeout") == 0) {
+		if (!set_once(cf, &cf->has_worker_start_timeout, section, key))
+			return 0;
+		if (!check_start_timeout(where, value, &cf->cfg->worker_start_timeout_s)) {
+			cf->failed = true;
+			return 0;
+		}
 	} else {
 		file_error(cf, "unknown key '%s' in [dxgd] (expected control, log_level, "
-			   "control_mode, control_group)", key);
+			   "control_mode, control_group, worker_start_timeout)", key);
 		return 0;
 	}
 	return 1;
@@ -617,13 +647,15 @@ static bool check_unique(const struct dxgd_config *cfg)
 
 enum dxgd_config_result dxgd_config_parse(int argc, char **argv, struct dxgd_config *cfg)
 {
-	enum { OPT_VM = 256, OPT_CONFIG, OPT_CONTROL, OPT_LOG_LEVEL, OPT_POLL_US, OPT_VERSION };
+	enum { OPT_VM = 256, OPT_CONFIG, OPT_CONTROL, OPT_LOG_LEVEL, OPT_POLL_US,
+	       OPT_START_TIMEOUT, OPT_VERSION };
 	static const struct option options[] = {
 		{ "vm", required_argument, NULL, OPT_VM },
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "worker-poll-us", required_argument, NULL, OPT_POLL_US },
+		{ "worker-start-timeout", required_argument, NULL, OPT_START_TIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -634,6 +666,7 @@ enum dxgd_config_result dxgd_config_parse(int argc, char **argv, struct dxgd_con
 	bool cli_level_set = false, file_level_set = false;
 	enum dxg_log_level cli_level = DXG_LOG_INFO, file_level = DXG_LOG_INFO;
 	uint32_t poll_us = 0;
+	uint32_t start_timeout_s = 0;	/* 0: not given */
 	int opt;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -680,6 +713,11 @@ enum dxgd_config_result dxgd_config_parse(int argc, char **argv, struct dxgd_con
 			poll_us = (uint32_t)us;
 			break;
 		}
+		case OPT_START_TIMEOUT:
+			if (!check_start_timeout("--worker-start-timeout", optarg,
+						 &start_timeout_s))
+				goto usage;
+			break;
 		case 'h':
 			print_help();
 			dxgd_config_free(&cli);
@@ -721,6 +759,10 @@ enum dxgd_config_result dxgd_config_parse(int argc, char **argv, struct dxgd_con
 		snprintf(cfg->control, sizeof(cfg->control), "%s", DXGD_DEFAULT_CONTROL);
 	}
 	cfg->worker_poll_us = poll_us;
+	if (start_timeout_s)
+		cfg->worker_start_timeout_s = start_timeout_s;
+	else if (cfg->worker_start_timeout_s == 0)
+		cfg->worker_start_timeout_s = DXGD_DEFAULT_WORKER_START_TIMEOUT_S;
 	if (cli_level_set)
 		cfg->log_level = cli_level;
 	else if (file_level_set)

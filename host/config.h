@@ -21,6 +21,9 @@
 #define DXGD_DEFAULT_REGION_SIZE (64ull << 20)
 #define DXGD_DEFAULT_CONTROL "/run/opendxg/dxgd.sock"
 #define DXGD_DEFAULT_SOCKET_MODE 0600
+/* A worker that has not sent BW_READY after this many seconds is killed and replaced. */
+#define DXGD_DEFAULT_WORKER_START_TIMEOUT_S 60u
+#define DXGD_MAX_WORKER_START_TIMEOUT_S 3600u
 
 /* Who may connect to a socket the broker creates: its mode, and optionally a group to own it. */
 struct dxgd_socket_access {
@@ -42,6 +45,7 @@ struct dxgd_config {
 	struct dxgd_socket_access control_access;
 	enum dxg_log_level log_level;
 	uint32_t worker_poll_us;	/* passed to workers as --poll-us (0: always sleep) */
+	uint32_t worker_start_timeout_s; /* 1..DXGD_MAX_WORKER_START_TIMEOUT_S */
 };
 
 enum dxgd_config_result {
