@@ -21,8 +21,10 @@
  *   dxg_channel.recv_lock      (mutex)  reply ring consumer and the receive scratch buffer
  *   dxg_channel.lock           (spinlock) state, generation, epoch, request ids, pending list
  *
- * The connect work (dxg_channel.connect_work) takes send_lock, recv_lock and lock; it never takes
- * channel_rwsem or a process lock, so PCI remove may cancel it while holding nothing.
+ * The connect work (dxg_channel.connect_work, delayed work that re-arms itself while the channel is
+ * down) takes send_lock, recv_lock and lock; it never takes channel_rwsem or a process lock, so PCI
+ * remove may cancel it (cancel_delayed_work_sync) while holding nothing. It is queued or re-armed
+ * only under `lock` and only while `removing` is clear, so nothing queues it after the cancel.
  *
  * channel_rwsem, dxg_process.lock and send_lock can be held across host calls (30 s each at
  * worst): the ioctl path takes them killably. Teardown (release) takes them uninterruptibly.
@@ -62,6 +64,11 @@
 #define DXG_CALL_TIMEOUT_MS 30000	/* one request: ring space + reply */
 #define DXG_POLL_SLICE_MS 100		/* waiters re-check the rings this often */
 #define DXG_CONNECT_TIMEOUT_MS 10000	/* CONNECT: the host has just formatted the region */
+/* A channel left down retries on its own, with this backoff (doubling); reset when it connects. */
+#define DXG_RETRY_FIRST_MS 1000
+#define DXG_RETRY_MAX_MS 30000
+/* An ioctl on a down channel starts an attempt at once, at most this often. */
+#define DXG_KICK_INTERVAL_MS 1000
 
 /* Per-process cap on open adapter handles (each holds a host reference). */
 #define DXG_MAX_ADAPTER_HANDLES 4096u
@@ -79,7 +86,7 @@ struct dxg_channel {
 	void *region;			/* BAR2, memremap(MEMREMAP_WB) */
 	u64 region_size;
 
-	spinlock_t lock;		/* the fields up to adapter_count */
+	spinlock_t lock;		/* the fields up to failure_logged */
 	enum dxg_channel_state state;
 	bool removing;			/* sticky: PCI remove started, never go up again */
 	u32 generation;			/* region generation of the current connection */
@@ -87,6 +94,10 @@ struct dxg_channel {
 	u64 next_id;			/* random start: old replies cannot match */
 	struct list_head pending;	/* struct dxg_pending, waiting for a reply */
 	u32 adapter_count;		/* from the CONNECT reply, informational */
+	u32 retry_delay_ms;		/* the next automatic retry, while down */
+	bool attempt_running;		/* the connect work is trying */
+	unsigned long attempt_end;	/* jiffies: the last attempt ended (ioctl kicks) */
+	bool failure_logged;		/* one message per failure streak; cleared when up */
 
 	struct mutex send_lock;		/* req */
 	struct dxg_ring req;		/* guest produces */
@@ -97,9 +108,9 @@ struct dxg_channel {
 	void *scratch;			/* one reply record, copied out of the ring once */
 	u32 max_message;		/* largest record payload either side sends */
 
-	struct work_struct connect_work;
+	/* Runs at once on a kick, or re-arms itself with a backoff while the channel is down. */
+	struct delayed_work connect_work;
 	struct completion first_attempt;	/* the first connect attempt finished */
-	bool connect_failed_logged;
 };
 
 /* Flags for dxg_call(). */

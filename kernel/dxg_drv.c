@@ -144,8 +144,8 @@ static int dxg_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	/*
 	 * Connect before publishing, so the first ioctl after the module load finds the adapters.
-	 * A failed connection is not a failed probe: the host kicks the control vector when it is
-	 * ready, and the channel connects then.
+	 * A failed connection is not a failed probe: the channel connects when the host kicks the
+	 * control vector, or on its own retries (a host that was only stopped sends no kick).
 	 */
 	dxg_channel_start(ch);
 

@@ -83,6 +83,21 @@ bool dxg_region_is_ours(const void *region, u64 size)
 }
 
 /*
+ * True for the first failure of a streak (cleared when the channel comes up): a channel that keeps
+ * failing retries every DXG_RETRY_MAX_MS, and must not log each time.
+ */
+static bool dxg_channel_first_failure(struct dxg_channel *ch)
+{
+	bool first;
+
+	spin_lock(&ch->lock);
+	first = !ch->failure_logged;
+	ch->failure_logged = true;
+	spin_unlock(&ch->lock);
+	return first;
+}
+
+/*
  * Checks the private copy of the header (dxg_region_parse(), shared with the user-space guest).
  * The host is more trusted than the guest, but a header that is wrong (another program's region, a
  * newer protocol, a bug) must end in a message and a channel that stays down, never in an access
@@ -97,12 +112,16 @@ static int dxg_region_validate(struct dxg_channel *ch, const struct dxg_region_h
 
 	ret = dxg_region_parse(hdr, ch->region_size, lay, &why);
 	if (ret == -EPROTONOSUPPORT) {
-		dev_err(dxg_channel_dev(ch), "host speaks protocol %u.%u, this driver %u.%u\n",
-			version >> 16, version & 0xffff, DXG_PROTOCOL_MAJOR, DXG_PROTOCOL_MINOR);
+		if (dxg_channel_first_failure(ch))
+			dev_err(dxg_channel_dev(ch),
+				"host speaks protocol %u.%u, this driver %u.%u\n",
+				version >> 16, version & 0xffff, DXG_PROTOCOL_MAJOR,
+				DXG_PROTOCOL_MINOR);
 		return -EPROTO;
 	}
 	if (ret) {
-		dev_err(dxg_channel_dev(ch), "region header rejected: %s\n", why);
+		if (dxg_channel_first_failure(ch))
+			dev_err(dxg_channel_dev(ch), "region header rejected: %s\n", why);
 		return ret;
 	}
 	/* A newer host may allow more; our own messages never exceed DXGW_MAX_MESSAGE. */
@@ -132,21 +151,43 @@ static void dxg_channel_go_down(struct dxg_channel *ch, int err)
 	wake_up_all(&ch->space_wq);
 }
 
-/* The host broke the ring protocol: fail everything until the host restarts the channel. */
-static void dxg_channel_broken(struct dxg_channel *ch, const char *why)
-{
-	dev_err_ratelimited(dxg_channel_dev(ch), "%s; channel down until the host restarts it\n",
-			    why);
-	dxg_channel_go_down(ch, -EIO);
-}
-
+/*
+ * An attempt now: a control interrupt, a generation change, an ioctl on a down channel. If the
+ * work waits for its backoff it runs at once instead; if it is running it runs once more.
+ * Under the lock, so that dxg_channel_stop() cannot miss a work item queued late.
+ */
 static void dxg_channel_schedule_connect(struct dxg_channel *ch)
 {
-	/* Under the lock, so that dxg_channel_stop() cannot miss a work item queued late. */
 	spin_lock(&ch->lock);
 	if (!ch->removing)
-		queue_work(system_long_wq, &ch->connect_work);
+		mod_delayed_work(system_long_wq, &ch->connect_work, 0);
 	spin_unlock(&ch->lock);
+}
+
+/*
+ * The channel is down and nothing may ever kick it: a worker that was only stopped (SIGSTOP, a
+ * debugger, an overloaded host) keeps its generation and sends no control interrupt when it
+ * continues, and a corrupt ring does not mend itself. Retry later, with a doubling delay, so a
+ * host that stays broken costs one attempt per DXG_RETRY_MAX_MS. An attempt already queued
+ * (a kick) is left alone.
+ */
+static void dxg_channel_schedule_retry(struct dxg_channel *ch)
+{
+	spin_lock(&ch->lock);
+	if (!ch->removing && ch->state == DXG_CHANNEL_DOWN &&
+	    queue_delayed_work(system_long_wq, &ch->connect_work,
+			       msecs_to_jiffies(ch->retry_delay_ms)))
+		ch->retry_delay_ms = min_t(u32, ch->retry_delay_ms * 2, DXG_RETRY_MAX_MS);
+	spin_unlock(&ch->lock);
+}
+
+/* The host broke the ring protocol: fail everything, and attach the rings afresh later. */
+static void dxg_channel_broken(struct dxg_channel *ch, const char *why)
+{
+	if (dxg_channel_first_failure(ch))
+		dev_err(dxg_channel_dev(ch), "%s; channel down, retrying\n", why);
+	dxg_channel_go_down(ch, -EIO);
+	dxg_channel_schedule_retry(ch);
 }
 
 /*
@@ -174,6 +215,24 @@ static int dxg_channel_ring_fault(struct dxg_channel *ch, const char *why)
 	}
 	dxg_channel_broken(ch, why);
 	return -EIO;
+}
+
+/*
+ * An ioctl found the channel down and the host READY: the host may be back without telling us
+ * (a stopped worker that continues sends no control interrupt). Try now rather than after the
+ * backoff, but not while an attempt runs and at most every DXG_KICK_INTERVAL_MS, so that a
+ * program polling a broken host cannot drive attempts back to back. The caller does not wait.
+ */
+static void dxg_channel_kick_connect(struct dxg_channel *ch)
+{
+	bool kick;
+
+	spin_lock(&ch->lock);
+	kick = !ch->attempt_running &&
+	       time_after(jiffies, ch->attempt_end + msecs_to_jiffies(DXG_KICK_INTERVAL_MS));
+	spin_unlock(&ch->lock);
+	if (kick)
+		dxg_channel_schedule_connect(ch);
 }
 
 /* A generation or state change whose control interrupt we missed: reconnect. */
@@ -329,9 +388,15 @@ u64 dxg_channel_epoch(struct dxg_channel *ch)
 	state = ch->state;
 	epoch = state == DXG_CHANNEL_UP ? ch->epoch : 0;
 	spin_unlock(&ch->lock);
-	/* A host that became ready while we were down, and whose kick we missed. */
-	if (state == DXG_CHANNEL_DOWN)
+	/*
+	 * Down: a host that became ready while we were down, and whose kick we missed, or one
+	 * that is back in the same generation. This call still fails; a later one may not.
+	 */
+	if (state == DXG_CHANNEL_DOWN) {
 		dxg_channel_check_generation(ch);
+		if (dxg_region_state(ch) == DXG_REGION_STATE_READY)
+			dxg_channel_kick_connect(ch);
+	}
 	return epoch;
 }
 
@@ -653,8 +718,9 @@ static int dxg_channel_send_connect(struct dxg_channel *ch, u32 generation, u32 
 		return ret;
 	host_version = le32_to_cpu(reply.host_version);
 	if (a.reply_len < sizeof(reply) || host_version >> 16 != DXG_PROTOCOL_MAJOR) {
-		dev_err(dxg_channel_dev(ch), "bad CONNECT reply (host version %#x)\n",
-			host_version);
+		if (dxg_channel_first_failure(ch))
+			dev_err(dxg_channel_dev(ch), "bad CONNECT reply (host version %#x)\n",
+				host_version);
 		return -EPROTO;
 	}
 	/* The host restarted between our READY check and CONNECT: start over. */
@@ -691,8 +757,8 @@ static int dxg_channel_connect(struct dxg_channel *ch)
 	/* One copy of the header; only the validated copy is used from here on. */
 	memcpy(&hdr, ch->region, sizeof(hdr));
 	/*
-	 * Remember the generation even if this attempt fails, so that waiters do not retry (and
-	 * log) again before the host changes something and kicks the control vector.
+	 * Remember the generation even if this attempt fails: a waiter that sees it change
+	 * reconnects at once; otherwise the retry backoff (or an ioctl's kick) decides.
 	 */
 	spin_lock(&ch->lock);
 	ch->generation = le32_to_cpu(hdr.generation);
@@ -714,11 +780,11 @@ static int dxg_channel_connect(struct dxg_channel *ch)
 		ch->max_message = lay.max_message;
 		request_start = ch->req.local;
 		reply_start = ch->rep.local;
-	} else {
-		dev_err(dxg_channel_dev(ch), "cannot attach the rings: %d\n", ret);
 	}
 	mutex_unlock(&ch->recv_lock);
 	mutex_unlock(&ch->send_lock);
+	if (ret && dxg_channel_first_failure(ch))
+		dev_err(dxg_channel_dev(ch), "cannot attach the rings: %d\n", ret);
 	kvfree(scratch);
 	if (ret)
 		return ret;
@@ -751,12 +817,13 @@ static int dxg_channel_connect(struct dxg_channel *ch)
 		ch->state = DXG_CHANNEL_UP;
 		ch->epoch = atomic64_inc_return(&dxg_global.epoch_counter);
 		ch->adapter_count = adapters;
+		ch->retry_delay_ms = DXG_RETRY_FIRST_MS;
+		ch->failure_logged = false;
 	}
 	spin_unlock(&ch->lock);
 	if (ret)
 		return ret;
 
-	ch->connect_failed_logged = false;
 	dev_info(dxg_channel_dev(ch), "connected: protocol %u.%u, generation %u, %u adapter(s)\n",
 		 DXG_PROTOCOL_MAJOR, DXG_PROTOCOL_MINOR, lay.generation, adapters);
 	return 0;
@@ -764,19 +831,28 @@ static int dxg_channel_connect(struct dxg_channel *ch)
 
 static void dxg_channel_connect_work(struct work_struct *work)
 {
-	struct dxg_channel *ch = container_of(work, struct dxg_channel, connect_work);
+	struct dxg_channel *ch = container_of(to_delayed_work(work), struct dxg_channel,
+					      connect_work);
 	int tries = 3;
 	int ret;
 
+	spin_lock(&ch->lock);
+	ch->attempt_running = true;
+	spin_unlock(&ch->lock);
 	do {
 		ret = dxg_channel_connect(ch);
 	} while (ret == -EAGAIN && --tries);
+	spin_lock(&ch->lock);
+	ch->attempt_running = false;
+	ch->attempt_end = jiffies;
+	spin_unlock(&ch->lock);
 
-	if (ret && !READ_ONCE(ch->removing) && !ch->connect_failed_logged) {
-		/* Once per failure streak: the host retries by kicking the control vector. */
-		ch->connect_failed_logged = true;
-		dev_warn(dxg_channel_dev(ch), "not connected to the host (%d); waiting for it\n",
-			 ret);
+	if (ret && !READ_ONCE(ch->removing)) {
+		/* Once per failure streak; the retries that follow are silent. */
+		if (dxg_channel_first_failure(ch))
+			dev_warn(dxg_channel_dev(ch),
+				 "not connected to the host (%d); retrying\n", ret);
+		dxg_channel_schedule_retry(ch);
 	}
 	complete_all(&ch->first_attempt);
 }
@@ -801,7 +877,9 @@ struct dxg_channel *dxg_channel_create(struct pci_dev *pdev, void __iomem *regs,
 	mutex_init(&ch->send_lock);
 	init_waitqueue_head(&ch->space_wq);
 	mutex_init(&ch->recv_lock);
-	INIT_WORK(&ch->connect_work, dxg_channel_connect_work);
+	ch->retry_delay_ms = DXG_RETRY_FIRST_MS;
+	ch->attempt_end = jiffies;
+	INIT_DELAYED_WORK(&ch->connect_work, dxg_channel_connect_work);
 	init_completion(&ch->first_attempt);
 	return ch;
 }
@@ -834,5 +912,6 @@ void dxg_channel_stop(struct dxg_channel *ch)
 	ch->removing = true;
 	spin_unlock(&ch->lock);
 	dxg_channel_go_down(ch, -ENODEV);
-	cancel_work_sync(&ch->connect_work);
+	/* Also stops a pending retry; a running attempt sees `removing` and does not re-arm. */
+	cancel_delayed_work_sync(&ch->connect_work);
 }

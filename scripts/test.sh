@@ -75,7 +75,8 @@ step fuzz tests/fuzz/run-fuzzers.sh build-asan "${OPENDXG_FUZZ_SECONDS:-90}"
 vmrun=(scripts/vm-run --no-build --timeout 600)
 vmbin=build/tests/vm
 guest_bins=("$vmbin"/dxgtest-wsl "$vmbin"/dxgtest-errors "$vmbin"/dxgtest-process
-	"$vmbin"/dxgtest-twovm "$vmbin"/dxgtest-stress "$vmbin"/dxgtest-handshake build/tools/dxgctl)
+	"$vmbin"/dxgtest-twovm "$vmbin"/dxgtest-stress "$vmbin"/dxgtest-handshake
+	"$vmbin"/dxgtest-reconnect build/tools/dxgctl)
 kill_worker=(tests/vm/host-kill-worker.sh build/tools/dxgctl)
 step vm-wsl-sequence "${vmrun[@]}" "${guest_bins[@]}" -- dxgtest-wsl
 step vm-errors "${vmrun[@]}" "${guest_bins[@]}" -- dxgtest-errors
@@ -90,6 +91,10 @@ step vm-stress-worker-restarts "${vmrun[@]}" \
 step vm-generation-handshake "${vmrun[@]}" \
 	--host-during "${kill_worker[*]} --after-marker 'dxgtest-handshake: unbound'" \
 	"${guest_bins[@]}" -- dxgtest-handshake
+# A channel that failed to connect (worker stopped, same generation) comes back by itself.
+step vm-reconnect-without-restart "${vmrun[@]}" \
+	--host-during "tests/vm/host-stop-worker.sh build/tools/dxgctl --stop-after-marker 'dxgtest-reconnect: unbound' --cont-after-marker 'dxgtest-reconnect: down'" \
+	"${guest_bins[@]}" -- dxgtest-reconnect
 step vm-arbitrary-binary "${vmrun[@]}" --vms 2 "$vmbin"/hello-static -- hello-static
 # The README's first command, end to end (its install and build steps are no-ops by now).
 step main-job scripts/main.sh
