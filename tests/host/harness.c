@@ -27,7 +27,15 @@
 #define CONNECT_RETRIES 50
 #define MAX_ARGS 32
 
-static void sleep_ms(unsigned ms)
+uint64_t harness_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void harness_sleep_ms(unsigned ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
 
@@ -95,7 +103,7 @@ int harness_start(struct dxgd_instance *d, const char *exe, unsigned vm_count,
 			fprintf(stderr, "harness: dxgd exited during start-up\n");
 			return -ECHILD;
 		}
-		sleep_ms(10);
+		harness_sleep_ms(10);
 	}
 	fprintf(stderr, "harness: dxgd did not create %s\n", d->control_socket);
 	harness_stop(d);
@@ -146,7 +154,7 @@ int harness_stop(struct dxgd_instance *d)
 							   : 128 + WTERMSIG(status);
 				break;
 			}
-			sleep_ms(10);
+			harness_sleep_ms(10);
 		}
 		if (result == -1) {
 			fprintf(stderr, "harness: dxgd ignored SIGTERM, killing it\n");
@@ -174,7 +182,7 @@ int harness_connect(struct dxgd_instance *d, unsigned vm, const struct uguest_op
 		ret = uguest_connect(d->vm_socket[vm], opt, out);
 		if (ret != -EBUSY && ret != -ECONNRESET)
 			return ret;
-		sleep_ms(20);
+		harness_sleep_ms(20);
 	}
 	return ret;
 }

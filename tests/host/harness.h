@@ -81,6 +81,11 @@ long long harness_json_vm_number(const char *json, const char *vm, const char *k
 /* The boolean `key` of VM `vm`'s "worker" object (e.g. broken): 1, 0, or -1 when absent. */
 int harness_json_worker_bool(const char *json, const char *vm, const char *key);
 
+/* CLOCK_MONOTONIC in milliseconds, for the deadlines of bounded waits. */
+uint64_t harness_now_ms(void);
+/* Sleeps the whole `ms`, even when a signal (a child's exit) interrupts the pause. */
+void harness_sleep_ms(unsigned ms);
+
 /* ---- wire helpers for tests ---- */
 
 /* QUERYADAPTERINFO type numbers of the WSL ABI used by the tests. */

@@ -33,22 +33,6 @@ static struct uguest *vm[2];
 static uint32_t observer[2], adapter[2];
 static struct opendxg_vm_stats baseline;
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static void stats(unsigned i, struct opendxg_vm_stats *s)
 {
 	assert_int_equal(harness_vm_stats(vm[i], observer[i], adapter[i], s), 0);
@@ -217,7 +201,7 @@ static void test_never_reads_replies(void **state)
 	(void)state;
 	assert_int_equal(uguest_pending_replies(vm[0]), 0);
 	/* Publish until the request ring is full and the worker has stopped consuming. */
-	deadline = now_ms() + DEADLINE_MS;
+	deadline = harness_now_ms() + DEADLINE_MS;
 	for (;;) {
 		harness_build_request(rec, DXGW_OP_NOP, RAW_ID(sent + 1), 0, NULL, 0);
 		ret = dxg_ring_produce(requests, rec, sizeof(rec));
@@ -233,8 +217,8 @@ static void test_never_reads_replies(void **state)
 		assert_true(head - head0 <= answerable * record);
 		if (head - head0 == answerable * record)
 			break;
-		assert_true(now_ms() < deadline);
-		sleep_ms(1);
+		assert_true(harness_now_ms() < deadline);
+		harness_sleep_ms(1);
 	}
 	assert_true(sent > answerable);
 
@@ -254,7 +238,7 @@ static void test_never_reads_replies(void **state)
 	assert_true(head - head0 == answerable * record);
 
 	/* Reading again: every request is answered, in order, none twice. */
-	deadline = now_ms() + DEADLINE_MS;
+	deadline = harness_now_ms() + DEADLINE_MS;
 	while (received < sent) {
 		int n = dxg_ring_consume(replies, reply, sizeof(reply));
 		struct dxgw_hdr h;
@@ -262,8 +246,8 @@ static void test_never_reads_replies(void **state)
 		assert_true(n >= 0);
 		if (n == 0) {
 			assert_int_equal(uguest_kick(vm[0]), 0);
-			assert_true(now_ms() < deadline);
-			sleep_ms(1);
+			assert_true(harness_now_ms() < deadline);
+			harness_sleep_ms(1);
 			continue;
 		}
 		assert_int_equal(n, sizeof(h));

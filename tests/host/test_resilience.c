@@ -36,22 +36,6 @@
 
 static struct uguest *vm1_guest;
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static int connect_unix(const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -183,14 +167,14 @@ static bool vm_status(const char *name, struct vm_status *out)
 /* Waits until VM `name` has a ready worker that answers, no guest, and generation > `above`. */
 static void wait_idle_ready(const char *name, long long above, struct vm_status *st)
 {
-	uint64_t deadline = now_ms() + DEADLINE_MS;
+	uint64_t deadline = harness_now_ms() + DEADLINE_MS;
 
 	for (;;) {
 		if (vm_status(name, st) && strcmp(st->state, "ready") == 0 && st->has_worker &&
 		    !st->connected && st->generation > above)
 			return;
-		assert_true(now_ms() < deadline);
-		sleep_ms(20);
+		assert_true(harness_now_ms() < deadline);
+		harness_sleep_ms(20);
 	}
 }
 
@@ -264,7 +248,7 @@ static bool raw_connect_retry(const char *path, struct raw_peer *p)
 		if (raw_connect(path, p))
 			return true;
 		raw_close(p);
-		sleep_ms(20);
+		harness_sleep_ms(20);
 	}
 	return false;
 }
@@ -372,14 +356,14 @@ static void test_saturated_guest_eventfds(void **state)
 	assert_int_equal(kill((pid_t)st.worker_pid, SIGKILL), 0);
 	/* The next worker is handed the saturated fds and kicks both vectors at once. */
 	{
-		uint64_t deadline = now_ms() + DEADLINE_MS;
+		uint64_t deadline = harness_now_ms() + DEADLINE_MS;
 
 		for (;;) {
 			assert_true(vm_status("vm0", &st));
 			if (strcmp(st.state, "ready") == 0 && st.has_worker && st.generation > gen)
 				break;
-			assert_true(now_ms() < deadline);
-			sleep_ms(20);
+			assert_true(harness_now_ms() < deadline);
+			harness_sleep_ms(20);
 		}
 	}
 	assert_true(st.connected);
@@ -470,10 +454,10 @@ static void test_stopped_worker(void **state)
 	wait_idle_ready("vm0", 0, &st);
 	pid = (pid_t)st.worker_pid;
 	assert_int_equal(kill(pid, SIGSTOP), 0);
-	deadline = now_ms() + DEADLINE_MS;
+	deadline = harness_now_ms() + DEADLINE_MS;
 	while (process_state(pid) != 'T') {
-		assert_true(now_ms() < deadline);
-		sleep_ms(10);
+		assert_true(harness_now_ms() < deadline);
+		harness_sleep_ms(10);
 	}
 
 	for (int i = 0; i < 3; i++) {
@@ -488,13 +472,13 @@ static void test_stopped_worker(void **state)
 
 	/* Resumed, it answers again (its late answers to the expired requests are dropped). */
 	assert_int_equal(kill(pid, SIGCONT), 0);
-	deadline = now_ms() + DEADLINE_MS;
+	deadline = harness_now_ms() + DEADLINE_MS;
 	for (;;) {
 		assert_true(vm_status("vm0", &st));
 		if (st.has_worker)
 			break;
-		assert_true(now_ms() < deadline);
-		sleep_ms(20);
+		assert_true(harness_now_ms() < deadline);
+		harness_sleep_ms(20);
 	}
 	assert_int_equal(st.worker_pid, pid);
 }
@@ -541,11 +525,11 @@ static void test_silent_control_clients(void **state)
 	assert_int_equal(uguest_nop(vm1_guest), 0);
 
 	/* Each silent client is closed by the broker, without a word. */
-	deadline = now_ms() + DEADLINE_MS;
+	deadline = harness_now_ms() + DEADLINE_MS;
 	for (unsigned i = 0; i < count; i++) {
 		struct pollfd pfd = { .fd = idle[i], .events = POLLIN };
 		char byte;
-		int left = (int)(deadline - now_ms());
+		int left = (int)(deadline - harness_now_ms());
 
 		assert_true(left > 0);
 		assert_int_equal(poll(&pfd, 1, left), 1);
@@ -613,7 +597,7 @@ static void test_accept_without_fds(void **state)
 	guest = connect_unix(harness_dxgd.vm_socket[0]);
 	assert_true(guest >= 0);
 	writes = write_syscalls(broker);
-	sleep_ms(1000);
+	harness_sleep_ms(1000);
 	writes = write_syscalls(broker) - writes;
 	assert_int_equal(prlimit(broker, RLIMIT_NOFILE, &saved, NULL), 0);
 	/*

@@ -41,22 +41,6 @@ static struct dxgd_instance dxgd = { .pid = -1 };
 static char work_dir[64];
 static char manifest_path[128];		/* the FIFO the loader is pointed at */
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* Fresh FIFO at manifest_path: the next worker's loader blocks opening it. */
 static void make_hanging_manifest(void)
 {
@@ -134,7 +118,7 @@ static struct vm_status query_vm0(struct dxgd_instance *d)
  */
 static struct vm_status wait_for_crashes(struct dxgd_instance *d, long long min_crashes)
 {
-	uint64_t deadline = now_ms() + DEADLINE_MS;
+	uint64_t deadline = harness_now_ms() + DEADLINE_MS;
 	struct vm_status st;
 
 	for (;;) {
@@ -148,8 +132,8 @@ static struct vm_status wait_for_crashes(struct dxgd_instance *d, long long min_
 			    strcmp(st.state, "backoff") == 0);
 		if (st.crashes >= min_crashes)
 			return st;
-		assert_true(now_ms() < deadline);
-		sleep_ms(POLL_MS);
+		assert_true(harness_now_ms() < deadline);
+		harness_sleep_ms(POLL_MS);
 	}
 }
 
@@ -178,15 +162,15 @@ static void test_hung_start_is_replaced(void **state)
 	assert_true(st.restarts >= 2);
 
 	repair_manifest();
-	deadline = now_ms() + DEADLINE_MS;
+	deadline = harness_now_ms() + DEADLINE_MS;
 	for (;;) {
 		assert_true(harness_alive(d));
 		st = query_vm0(d);
 		assert_true(st.answered);
 		if (strcmp(st.state, "ready") == 0)
 			break;
-		assert_true(now_ms() < deadline);
-		sleep_ms(POLL_MS);
+		assert_true(harness_now_ms() < deadline);
+		harness_sleep_ms(POLL_MS);
 	}
 	assert_true(st.pid > 0);
 

@@ -58,17 +58,9 @@ struct worker {
 	uint64_t next_id;
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static int left_ms(uint64_t deadline)
 {
-	uint64_t now = now_ms();
+	uint64_t now = harness_now_ms();
 
 	return now < deadline ? (int)(deadline - now) : 0;
 }
@@ -195,7 +187,7 @@ static int call(struct worker *w, uint16_t opcode, uint32_t process, const void 
 {
 	static unsigned char rec[DXGW_MAX_MESSAGE];
 	uint64_t id = w->next_id++;
-	uint64_t deadline = now_ms() + DEADLINE_MS;
+	uint64_t deadline = harness_now_ms() + DEADLINE_MS;
 	struct dxgw_hdr h;
 	int n;
 
@@ -315,7 +307,7 @@ static void drain_control(struct worker *w)
 static void expect_orderly_exit(struct worker *w)
 {
 	struct dxg_region_header *h = (struct dxg_region_header *)w->region;
-	uint64_t deadline = now_ms() + DEADLINE_MS;
+	uint64_t deadline = harness_now_ms() + DEADLINE_MS;
 	uint64_t kicks = 0;
 	int status;
 	pid_t r;

@@ -24,22 +24,20 @@
  *
  * Exit status 0 (passed), 1 (failed), 77 (no bound opendxg device, or no adapter at the start).
  *
- * Build by hand: gcc -static -O2 -I include/uapi -I include tests/vm/dxgtest-handshake.c
+ * Build by hand: gcc -static -O2 -I include/uapi -I include tests/vm/dxgtest-handshake.c \
+ *                tests/vm/guestsys.c
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/klog.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -47,88 +45,25 @@
 #include <opendxg/region.h>
 #include <opendxg/ring.h>
 
-#define EXIT_SKIP 77
-#define DRIVER_DIR "/sys/bus/pci/drivers/opendxg"
+#include "guestsys.h"
+
 #define MARKER "dxgtest-handshake: unbound"
 /* Old-generation indices far from anything a fresh ring holds (8-byte aligned). */
 #define STALE_REQUEST_TAIL 0x10000008u
 #define STALE_REPLY_HEAD 0x20000010u
 
 static const char *program = "dxgtest-handshake";
-static unsigned int passed, failed;
 
-static bool check(bool cond, const char *fmt, ...)
+static unsigned int ring_complaints(void)
 {
-	va_list ap;
+	static const char *const complaints[] = { "corrupt", "malformed" };
 
-	if (cond)
-		passed++;
-	else
-		failed++;
-	printf("%s %u - ", cond ? "ok" : "not ok", passed + failed);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	return cond;
-}
-
-static int finish(void)
-{
-	printf("%s: %u passed, %u failed\n", program, passed, failed);
-	return failed ? 1 : 0;
-}
-
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -EIO;
-}
-
-/* The PCI address of the device opendxg is bound to. */
-static bool find_bound_device(char *bdf, size_t size)
-{
-	DIR *dir = opendir(DRIVER_DIR);
-	struct dirent *e;
-	bool found = false;
-
-	if (!dir)
-		return false;
-	while ((e = readdir(dir))) {
-		/* Device links are named like 0000:00:02.0. */
-		if (strchr(e->d_name, ':') && strlen(e->d_name) < size) {
-			strcpy(bdf, e->d_name);
-			found = true;
-			break;
-		}
-	}
-	closedir(dir);
-	return found;
+	return guest_klog_count(NULL, complaints, sizeof(complaints) / sizeof(complaints[0]));
 }
 
 static uint32_t le32_load(const volatile dxg_le32 *p)
 {
 	return dxg_from_le32(__atomic_load_n(p, __ATOMIC_ACQUIRE));
-}
-
-static int enum_adapters(int fd, struct d3dkmt_adapterinfo *info, uint32_t capacity)
-{
-	struct d3dkmt_enumadapters3 args = {
-		.filter = D3DKMT_ENUMADAPTERS_FILTER_COMPUTE_ONLY,
-		.adapter_count = capacity,
-		.adapters = (uintptr_t)info,
-	};
-
-	if (ioctl(fd, LX_DXENUMADAPTERS3, &args) < 0)
-		return -errno;
-	return (int)args.adapter_count;
 }
 
 /* Enumerate, make a device and a context, destroy them, close: 0 or the first -errno. */
@@ -144,7 +79,7 @@ static int use_the_channel(void)
 	fd = open("/dev/dxg", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = enum_adapters(fd, info, 64);
+	n = guest_enum_adapters(fd, info, 64);
 	if (n <= 0) {
 		close(fd);
 		return n ? n : -ENODEV;
@@ -169,30 +104,6 @@ static int use_the_channel(void)
 	return ret;
 }
 
-static unsigned int ring_complaints(void)
-{
-	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
-	unsigned int count = 0;
-	char *buf, *line, *save = NULL;
-	int len;
-
-	if (size <= 0)
-		return 0;
-	buf = calloc(1, (size_t)size + 1);
-	if (!buf)
-		return 0;
-	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size);
-	for (line = len > 0 ? strtok_r(buf, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (strstr(line, "opendxg") && (strstr(line, "corrupt") || strstr(line, "malformed"))) {
-			printf("# kernel: %s\n", line);
-			count++;
-		}
-	}
-	free(buf);
-	return count;
-}
-
 int main(void)
 {
 	char bdf[64], path[256];
@@ -204,44 +115,37 @@ int main(void)
 	int fd, ret;
 	void *map;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	alarm(240);
-	if (!find_bound_device(bdf, sizeof(bdf))) {
-		printf("# SKIP opendxg is bound to no device\n%s: 0 passed, 0 failed\n", program);
-		return EXIT_SKIP;
-	}
+	tap_start(program, 240);
+	if (!guest_find_opendxg_device(bdf, sizeof(bdf)))
+		tap_skip_all("opendxg is bound to no device");
 	ret = use_the_channel();
-	if (ret) {
-		printf("# SKIP the channel does not work: %s\n%s: 0 passed, 0 failed\n",
-		       strerror(-ret), program);
-		return EXIT_SKIP;
-	}
+	if (ret)
+		tap_skip_all("the channel does not work: %s", strerror(-ret));
 
 	/* Unbound first: BAR2 cannot be mapped through sysfs while the driver has it. */
-	snprintf(path, sizeof(path), "%s/unbind", DRIVER_DIR);
-	if (!check(write_file(path, bdf) == 0, "unbind opendxg from %s", bdf))
-		return finish();
+	if (!tap_ok(guest_unbind_opendxg(bdf) == 0, "unbind opendxg from %s", bdf))
+		return tap_end();
 
 	/* The header page first, then as far as the ring control blocks reach. */
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource2", bdf);
 	fd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
-	if (!check(fd >= 0, "open %s", path))
-		return finish();
+	if (!tap_ok(fd >= 0, "open %s", path))
+		return tap_end();
 	map = mmap(NULL, DXG_REGION_HEADER_SIZE, PROT_READ, MAP_SHARED, fd, 0);
-	if (!check(map != MAP_FAILED, "map the region header"))
-		return finish();
+	if (!tap_ok(map != MAP_FAILED, "map the region header"))
+		return tap_end();
 	hdr = map;
 	req_off = dxg_from_le64(hdr->request_ring.ctrl_offset);
 	rep_off = dxg_from_le64(hdr->reply_ring.ctrl_offset);
 	munmap(map, DXG_REGION_HEADER_SIZE);
 	map_size = (req_off > rep_off ? req_off : rep_off) + sizeof(struct dxg_ring_ctrl);
 	map_size = (map_size + 4095) & ~(uint64_t)4095;
-	if (!check(map_size <= (64u << 20), "ring control blocks in the first 64 MiB (%#llx)",
+	if (!tap_ok(map_size <= (64u << 20), "ring control blocks in the first 64 MiB (%#llx)",
 		   (unsigned long long)map_size))
-		return finish();
+		return tap_end();
 	map = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (!check(map != MAP_FAILED, "map the region up to the ring control blocks"))
-		return finish();
+	if (!tap_ok(map != MAP_FAILED, "map the region up to the ring control blocks"))
+		return tap_end();
 	hdr = map;
 	req_ctrl = (struct dxg_ring_ctrl *)((char *)map + req_off);
 	rep_ctrl = (struct dxg_ring_ctrl *)((char *)map + rep_off);
@@ -249,7 +153,7 @@ int main(void)
 	printf("# device %s, generation %u\n", bdf, generation);
 
 	/* The host side kills the worker when it sees this on the console. */
-	write_file("/dev/kmsg", "<4>" MARKER "; waiting for a worker restart\n");
+	guest_kmsg("<4>" MARKER "; waiting for a worker restart\n");
 
 	for (i = 0; i < 1200; i++) {
 		new_generation = le32_load(&hdr->generation);
@@ -258,12 +162,12 @@ int main(void)
 			break;
 		usleep(100000);
 	}
-	if (!check(i < 1200, "the host restarted the worker (generation %u -> %u)", generation,
+	if (!tap_ok(i < 1200, "the host restarted the worker (generation %u -> %u)", generation,
 		   new_generation))
-		return finish();
-	if (!check(le32_load(&hdr->guest_generation) == 0, "nobody acknowledged generation %u yet",
+		return tap_end();
+	if (!tap_ok(le32_load(&hdr->guest_generation) == 0, "nobody acknowledged generation %u yet",
 		   new_generation))
-		return finish();
+		return tap_end();
 
 	/* The old generation's late stores: after the format, before the acknowledgment. */
 	__atomic_store_n(&req_ctrl->tail, dxg_to_le32(STALE_REQUEST_TAIL), __ATOMIC_RELEASE);
@@ -271,8 +175,7 @@ int main(void)
 
 	/* Binding revokes our mapping (the driver claims BAR2): do not touch it meanwhile. */
 	munmap(map, map_size);
-	snprintf(path, sizeof(path), "%s/bind", DRIVER_DIR);
-	check(write_file(path, bdf) == 0, "bind opendxg to %s again", bdf);
+	tap_ok(guest_bind_opendxg(bdf) == 0, "bind opendxg to %s again", bdf);
 
 	/*
 	 * Probe waits for the first connection, which must succeed at once: the driver would retry a
@@ -280,30 +183,28 @@ int main(void)
 	 * in the kernel log, checked below.
 	 */
 	ret = use_the_channel();
-	check(ret == 0, "enumerate, create a device and a context on the new generation (%s)",
+	tap_ok(ret == 0, "enumerate, create a device and a context on the new generation (%s)",
 	      ret ? strerror(-ret) : "ok");
-	check(ring_complaints() == 0, "kernel log: no corrupt-ring complaint");
+	tap_ok(ring_complaints() == 0, "kernel log: no corrupt-ring complaint");
 
 	/* Did the driver really attach to the late indices? Look, unbound, then bind again. */
-	snprintf(path, sizeof(path), "%s/unbind", DRIVER_DIR);
-	if (!check(write_file(path, bdf) == 0, "unbind again to look at the header"))
-		return finish();
+	if (!tap_ok(guest_unbind_opendxg(bdf) == 0, "unbind again to look at the header"))
+		return tap_end();
 	map = mmap(NULL, DXG_REGION_HEADER_SIZE, PROT_READ, MAP_SHARED, fd, 0);
-	if (check(map != MAP_FAILED, "map the region header again")) {
+	if (tap_ok(map != MAP_FAILED, "map the region header again")) {
 		hdr = map;
-		check(le32_load(&hdr->guest_generation) == new_generation,
+		tap_ok(le32_load(&hdr->guest_generation) == new_generation,
 		      "the driver acknowledged generation %u", new_generation);
-		check(le32_load(&hdr->guest_request_start) == STALE_REQUEST_TAIL &&
+		tap_ok(le32_load(&hdr->guest_request_start) == STALE_REQUEST_TAIL &&
 		      le32_load(&hdr->guest_reply_start) == STALE_REPLY_HEAD,
 		      "it declared the late indices as its starts (%#x, %#x)",
 		      le32_load(&hdr->guest_request_start), le32_load(&hdr->guest_reply_start));
 		munmap(map, DXG_REGION_HEADER_SIZE);
 	}
 	close(fd);
-	snprintf(path, sizeof(path), "%s/bind", DRIVER_DIR);
-	check(write_file(path, bdf) == 0, "bind opendxg again");
+	tap_ok(guest_bind_opendxg(bdf) == 0, "bind opendxg again");
 	ret = use_the_channel();
-	check(ret == 0, "the channel works after the second bind (%s)",
+	tap_ok(ret == 0, "the channel works after the second bind (%s)",
 	      ret ? strerror(-ret) : "ok");
-	return finish();
+	return tap_end();
 }

@@ -25,29 +25,26 @@
  *
  * Exit status 0 (passed), 1 (failed), 77 (no bound opendxg device, or no adapter at the start).
  *
- * Build by hand: gcc -static -O2 -I include/uapi tests/vm/dxgtest-reconnect.c
+ * Build by hand: gcc -static -O2 -I include/uapi tests/vm/dxgtest-reconnect.c tests/vm/guestsys.c
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/klog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <misc/d3dkmthk.h>
 
-#define EXIT_SKIP 77
-#define DRIVER_DIR "/sys/bus/pci/drivers/opendxg"
+#include "guestsys.h"
+
 #define MARKER_UNBOUND "dxgtest-reconnect: unbound"
 #define MARKER_DOWN "dxgtest-reconnect: down"
 /* The host polls the console every 0.2 s; this leaves it ample time to stop the worker. */
@@ -57,62 +54,11 @@
 #define MAX_ADAPTERS 64
 
 static const char *program = "dxgtest-reconnect";
-static unsigned int passed, failed;
 
-static bool check(bool cond, const char *fmt, ...)
+/* Kernel log lines of opendxg that contain `what`, counted after the line holding `after`. */
+static unsigned int klog_count_after(const char *after, const char *what)
 {
-	va_list ap;
-
-	if (cond)
-		passed++;
-	else
-		failed++;
-	printf("%s %u - ", cond ? "ok" : "not ok", passed + failed);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	return cond;
-}
-
-static int finish(void)
-{
-	printf("%s: %u passed, %u failed\n", program, passed, failed);
-	return failed ? 1 : 0;
-}
-
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -EIO;
-}
-
-/* The PCI address of the device opendxg is bound to. */
-static bool find_bound_device(char *bdf, size_t size)
-{
-	DIR *dir = opendir(DRIVER_DIR);
-	struct dirent *e;
-	bool found = false;
-
-	if (!dir)
-		return false;
-	while ((e = readdir(dir))) {
-		/* Device links are named like 0000:00:02.0. */
-		if (strchr(e->d_name, ':') && strlen(e->d_name) < size) {
-			strcpy(bdf, e->d_name);
-			found = true;
-			break;
-		}
-	}
-	closedir(dir);
-	return found;
+	return guest_klog_count(after, &what, 1);
 }
 
 static double now_seconds(void)
@@ -121,19 +67,6 @@ static double now_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int enum_adapters(int fd, struct d3dkmt_adapterinfo *info, uint32_t capacity)
-{
-	struct d3dkmt_enumadapters3 args = {
-		.filter = D3DKMT_ENUMADAPTERS_FILTER_COMPUTE_ONLY,
-		.adapter_count = capacity,
-		.adapters = (uintptr_t)info,
-	};
-
-	if (ioctl(fd, LX_DXENUMADAPTERS3, &args) < 0)
-		return -errno;
-	return (int)args.adapter_count;
 }
 
 static void close_adapters(int fd, const struct d3dkmt_adapterinfo *info, int count)
@@ -156,7 +89,7 @@ static int count_adapters(struct d3dkmt_adapterinfo *first)
 	fd = open("/dev/dxg", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = enum_adapters(fd, info, MAX_ADAPTERS);
+	n = guest_enum_adapters(fd, info, MAX_ADAPTERS);
 	if (n > 0) {
 		if (first)
 			*first = info[0];
@@ -198,76 +131,41 @@ static int use_adapter(struct winluid luid)
 	return ret;
 }
 
-/* Kernel log lines of opendxg that contain `what`, counted after the line holding `after`. */
-static unsigned int klog_count_after(const char *after, const char *what)
-{
-	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
-	unsigned int count = 0;
-	bool seen = false;
-	char *buf, *line, *save = NULL;
-	int len;
-
-	if (size <= 0)
-		return 0;
-	buf = calloc(1, (size_t)size + 1);
-	if (!buf)
-		return 0;
-	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size);
-	for (line = len > 0 ? strtok_r(buf, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (strstr(line, after))
-			seen = true;
-		else if (seen && strstr(line, "opendxg") && strstr(line, what)) {
-			printf("# kernel: %s\n", line);
-			count++;
-		}
-	}
-	free(buf);
-	return count;
-}
-
 int main(void)
 {
 	struct d3dkmt_adapterinfo first;
 	struct d3dkmt_openadapterfromluid oa = { 0 };
-	char bdf[64], path[256];
+	char bdf[64];
 	double start, waited;
 	int fd, n, ret;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	alarm(240);
-	if (!find_bound_device(bdf, sizeof(bdf))) {
-		printf("# SKIP opendxg is bound to no device\n%s: 0 passed, 0 failed\n", program);
-		return EXIT_SKIP;
-	}
+	tap_start(program, 240);
+	if (!guest_find_opendxg_device(bdf, sizeof(bdf)))
+		tap_skip_all("opendxg is bound to no device");
 	n = count_adapters(&first);
-	if (n <= 0 || use_adapter(first.adapter_luid)) {
-		printf("# SKIP the channel does not work (%d adapters)\n%s: 0 passed, 0 failed\n", n,
-		       program);
-		return EXIT_SKIP;
-	}
+	if (n <= 0 || use_adapter(first.adapter_luid))
+		tap_skip_all("the channel does not work (%d adapters)", n);
 	printf("# device %s, %d adapter(s), LUID %#x:%#x\n", bdf, n, first.adapter_luid.a,
 	       first.adapter_luid.b);
 
-	snprintf(path, sizeof(path), "%s/unbind", DRIVER_DIR);
-	if (!check(write_file(path, bdf) == 0, "unbind opendxg from %s", bdf))
-		return finish();
+	if (!tap_ok(guest_unbind_opendxg(bdf) == 0, "unbind opendxg from %s", bdf))
+		return tap_end();
 	/* The host side stops the worker when it sees this on the console. */
-	write_file("/dev/kmsg", "<4>" MARKER_UNBOUND "; the worker is being stopped\n");
+	guest_kmsg("<4>" MARKER_UNBOUND "; the worker is being stopped\n");
 	sleep(STOP_GRACE_SECONDS);
 
 	/* Probe's first attempt: CONNECT to a stopped worker times out and the channel stays down. */
-	snprintf(path, sizeof(path), "%s/bind", DRIVER_DIR);
-	if (!check(write_file(path, bdf) == 0, "bind opendxg to %s while the worker is stopped", bdf))
-		return finish();
+	if (!tap_ok(guest_bind_opendxg(bdf) == 0, "bind opendxg to %s while the worker is stopped",
+		    bdf))
+		return tap_end();
 
 	n = count_adapters(NULL);
-	check(n == 0, "the channel is down: enumeration finds 0 adapters (%d)", n);
+	tap_ok(n == 0, "the channel is down: enumeration finds 0 adapters (%d)", n);
 	fd = open("/dev/dxg", O_RDWR | O_CLOEXEC);
-	if (check(fd >= 0, "open /dev/dxg while down")) {
+	if (tap_ok(fd >= 0, "open /dev/dxg while down")) {
 		oa.adapter_luid = first.adapter_luid;
 		ret = ioctl(fd, LX_DXOPENADAPTERFROMLUID, &oa) < 0 ? errno : 0;
-		check(ret == ENODEV, "OPENADAPTERFROMLUID while down: ENODEV (%s)", strerror(ret));
+		tap_ok(ret == ENODEV, "OPENADAPTERFROMLUID while down: ENODEV (%s)", strerror(ret));
 		if (!ret) {
 			struct d3dkmt_closeadapter ca = { .adapter_handle = oa.adapter_handle };
 
@@ -277,7 +175,7 @@ int main(void)
 	}
 
 	/* The host side continues the worker: same process, same generation, no control kick. */
-	write_file("/dev/kmsg", "<4>" MARKER_DOWN "; the worker may continue\n");
+	guest_kmsg("<4>" MARKER_DOWN "; the worker may continue\n");
 
 	/*
 	 * No ioctl meanwhile (an ioctl on a down channel may start an attempt itself): the driver
@@ -291,16 +189,16 @@ int main(void)
 		usleep(250000);
 	} while (now_seconds() - start < RECONNECT_DEADLINE_SECONDS);
 	waited = now_seconds() - start;
-	if (!check(ret > 0, "the driver reconnected by itself (after %.1f s, no ioctl)", waited))
-		return finish();
+	if (!tap_ok(ret > 0, "the driver reconnected by itself (after %.1f s, no ioctl)", waited))
+		return tap_end();
 	n = count_adapters(&first);
-	if (!check(n > 0, "enumeration finds the adapter again (%d)", n))
-		return finish();
+	if (!tap_ok(n > 0, "enumeration finds the adapter again (%d)", n))
+		return tap_end();
 
 	ret = use_adapter(first.adapter_luid);
-	check(ret == 0, "open the adapter, create and destroy a device, close (%s)",
+	tap_ok(ret == 0, "open the adapter, create and destroy a device, close (%s)",
 	      ret ? strerror(-ret) : "ok");
 	ret = (int)klog_count_after(MARKER_UNBOUND, "not connected");
-	check(ret == 1, "one \"not connected\" message for the whole failure streak (%d)", ret);
-	return finish();
+	tap_ok(ret == 1, "one \"not connected\" message for the whole failure streak (%d)", ret);
+	return tap_end();
 }

@@ -28,7 +28,8 @@
  * Output: "ok N - ..." / "not ok N - ..." lines, "# ..." diagnostics, "dxgtest-stress: N passed,
  * N failed". Exit status 0 (all passed), 1 (a check failed), 77 (no /dev/dxg or no adapter).
  *
- * Build by hand: gcc -static -O2 -I include/uapi -pthread tests/vm/dxgtest-stress.c
+ * Build by hand: gcc -static -O2 -I include/uapi -pthread tests/vm/dxgtest-stress.c \
+ *                tests/vm/guestsys.c
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -37,7 +38,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -45,7 +45,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/klog.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,7 +52,8 @@
 #include <misc/d3dkmthk.h>
 #include <misc/opendxg.h>
 
-#define EXIT_SKIP 77
+#include "guestsys.h"
+
 #define MAX_ADAPTERS 64
 #define MAX_THREADS 16
 #define MAX_CONTEXTS 2
@@ -76,50 +76,6 @@ static uint64_t deadline_ns;
 /* Totals over all threads; reported by the main thread. */
 static atomic_ulong total_calls;
 static atomic_ulong enodev_seen;	/* --restart: results of a worker that went away */
-
-/* ---- reporting (main thread only) ---- */
-
-static unsigned int passed, failed;
-
-static bool check(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cond)
-		passed++;
-	else
-		failed++;
-	printf("%s %u - ", cond ? "ok" : "not ok", passed + failed);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	return cond;
-}
-
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static const char *errname(int err)
-{
-	static _Thread_local char buf[24];
-	const char *name = err ? strerrorname_np(err) : "0";
-
-	if (name)
-		return name;
-	snprintf(buf, sizeof(buf), "errno %d", err);
-	return buf;
-}
 
 static uint64_t now_ns(void)
 {
@@ -295,7 +251,7 @@ static bool expect(struct tally *t, int ret, int want, const char *what)
 		/* write(2): also used by forked children, where stdio is best left alone. */
 		char line[160];
 		int n = snprintf(line, sizeof(line), "# %s: %s returned %s, expected %s\n", t->who,
-				 what, errname(-ret), errname(-want));
+				 what, errno_name(-ret), errno_name(-want));
 
 		if (n > 0 && write(STDOUT_FILENO, line, (size_t)n) < 0)
 			return false;
@@ -689,7 +645,7 @@ static bool stats_equal(const struct opendxg_vm_stats *a, const struct opendxg_v
 
 static void diag_stats(const char *label, const struct opendxg_vm_stats *s)
 {
-	diag("%s: generation %u, processes %u, open adapters %u, devices %u, contexts %u, "
+	tap_diag("%s: generation %u, processes %u, open adapters %u, devices %u, contexts %u, "
 	     "handles %u", label, s->generation, s->processes, s->open_adapters, s->devices,
 	     s->contexts, s->handles);
 }
@@ -717,34 +673,8 @@ static unsigned int driver_complaints(void)
 	static const char *const bad[] = {
 		"corrupt", "malformed", "dropping a", "no reply to", "bad CONNECT",
 	};
-	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
-	unsigned int count = 0;
-	char *buf, *line, *save = NULL;
-	size_t i;
-	int len;
 
-	if (size <= 0)
-		return 0;
-	buf = calloc(1, (size_t)size + 1);
-	if (!buf)
-		return 0;
-	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size);
-	if (len > 0) {
-		buf[len] = '\0';
-		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-			if (!strstr(line, "opendxg"))
-				continue;
-			for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-				if (strstr(line, bad[i])) {
-					diag("kernel: %s", line);
-					count++;
-					break;
-				}
-			}
-		}
-	}
-	free(buf);
-	return count;
+	return guest_klog_count(NULL, bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 /* --restart: the channel is back: enumeration and a device/context cycle work. */
@@ -772,7 +702,7 @@ static bool channel_recovered(void)
 			usleep(100000);
 	}
 	if (ret)
-		diag("last attempt: %s", errname(-ret));
+		tap_diag("last attempt: %s", errno_name(-ret));
 	return ret == 0;
 }
 
@@ -812,26 +742,19 @@ int main(int argc, char **argv)
 	int n, status;
 
 	parse_args(argc, argv);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* A hang must fail, not block the VM until vm-run's timeout. */
+	tap_start(program, run_seconds + 120);
 	printf("# %s: %u s, %u threads%s, seed %#llx\n", program, run_seconds, thread_count,
 	       restart_mode ? ", worker restarts expected" : "", (unsigned long long)seed);
-	/* A hang must fail, not block the VM until vm-run's timeout. */
-	alarm(run_seconds + 120);
 
 	base_fd = open("/dev/dxg", O_RDWR | O_CLOEXEC);
-	if (base_fd < 0) {
-		printf("# SKIP no /dev/dxg: %s\n%s: 0 passed, 0 failed\n", strerror(errno),
-		       program);
-		return EXIT_SKIP;
-	}
+	if (base_fd < 0)
+		tap_skip_all("no /dev/dxg: %s", strerror(errno));
 	n = enum_adapters(base_fd, base_handles, luids);
-	if (n <= 0) {
-		printf("# SKIP no adapter: %s\n%s: 0 passed, 0 failed\n", n ? errname(-n) : "none",
-		       program);
-		return EXIT_SKIP;
-	}
+	if (n <= 0)
+		tap_skip_all("no adapter: %s", n ? errno_name(-n) : "none");
 	luid_count = (uint32_t)n;
-	if (!check(query_stats(base_fd, base_handles[0], &before) == 0, "VM stats before"))
+	if (!tap_ok(query_stats(base_fd, base_handles[0], &before) == 0, "VM stats before"))
 		goto out;
 	diag_stats("before", &before);
 
@@ -841,7 +764,7 @@ int main(int argc, char **argv)
 	forker = fork();
 	if (forker == 0)
 		_exit(forker_run(seed ^ 0xf0f0f0f0f0f0f0f0ull));
-	check(forker > 0, "start the forker process");
+	tap_ok(forker > 0, "start the forker process");
 
 	for (i = 0; i < thread_count; i++) {
 		struct worker *w = &workers[i];
@@ -851,7 +774,7 @@ int main(int argc, char **argv)
 		snprintf(w->name, sizeof(w->name), "thread %u", i);
 		w->tally.who = w->name;
 		if (pthread_create(&w->thread, NULL, worker_main, w)) {
-			check(false, "start worker thread %u", i);
+			tap_ok(false, "start worker thread %u", i);
 			thread_count = i;
 			break;
 		}
@@ -861,39 +784,38 @@ int main(int argc, char **argv)
 		ops += workers[i].tally.ops;
 		unexpected += workers[i].tally.unexpected;
 	}
-	diag("%u threads: %lu operations, %lu ioctls", thread_count, ops,
+	tap_diag("%u threads: %lu operations, %lu ioctls", thread_count, ops,
 	     atomic_load(&total_calls));
-	check(unexpected == 0, "worker threads: no unexpected result (%lu)", unexpected);
+	tap_ok(unexpected == 0, "worker threads: no unexpected result (%lu)", unexpected);
 
 	if (forker > 0) {
-		check(waitpid(forker, &status, 0) == forker && WIFEXITED(status) &&
+		tap_ok(waitpid(forker, &status, 0) == forker && WIFEXITED(status) &&
 		      WEXITSTATUS(status) == 0,
 		      "forked children (inherited descriptor, exit, SIGKILL, last close): all as "
 		      "expected");
 	}
 
 	if (restart_mode) {
-		diag("ENODEV results seen: %lu", atomic_load(&enodev_seen));
-		check(channel_recovered(), "the channel works after the worker restarts");
+		tap_diag("ENODEV results seen: %lu", atomic_load(&enodev_seen));
+		tap_ok(channel_recovered(), "the channel works after the worker restarts");
 		/* Handles of the dead worker are only forgotten; enumerate afresh. */
 		for (i = 0; i < luid_count; i++)
 			close_adapter(base_fd, base_handles[i]);
 		n = enum_adapters(base_fd, base_handles, NULL);
-		if (!check(n == (int)luid_count, "enumerate again after the restarts"))
+		if (!tap_ok(n == (int)luid_count, "enumerate again after the restarts"))
 			goto out;
 	}
 
-	if (!check(wait_stats(base_handles[0], &before, &after),
+	if (!tap_ok(wait_stats(base_handles[0], &before, &after),
 		   "host counters back to the start (processes, adapters, devices, contexts, "
 		   "handles)"))
 		diag_stats("before", &before);
 	diag_stats("after", &after);
-	check(driver_complaints() == 0, "kernel log: no driver complaint about the host");
+	tap_ok(driver_complaints() == 0, "kernel log: no driver complaint about the host");
 
 	for (i = 0; i < luid_count; i++)
-		check(close_adapter(base_fd, base_handles[i]) == 0, "close adapter %u", i);
+		tap_ok(close_adapter(base_fd, base_handles[i]) == 0, "close adapter %u", i);
 out:
 	close(base_fd);
-	printf("%s: %u passed, %u failed\n", program, passed, failed);
-	return failed ? 1 : 0;
+	return tap_end();
 }
