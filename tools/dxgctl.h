@@ -31,6 +31,16 @@ int dxgctl_demo(int argc, char **argv);
  */
 int dxgctl_host(int argc, char **argv);
 
+/*
+ * Guest: opens /dev/dxg and enumerates opendxg's adapters (all compute-only). Returns the fd, with
+ * *adapters (an array the caller releases with dxgctl_close_adapters()) and *count set, or -1 after
+ * printing why. With @need_one, finding no adapter is an error too.
+ */
+struct d3dkmt_adapterinfo;
+int dxgctl_open_adapters(struct d3dkmt_adapterinfo **adapters, uint32_t *count, bool need_one);
+/* Closes every adapter handle of the array, frees it and closes @fd. */
+void dxgctl_close_adapters(int fd, struct d3dkmt_adapterinfo *adapters, uint32_t count);
+
 /* Prints "dxgctl: <message>" on stderr. */
 __attribute__((format(printf, 1, 2))) void dxgctl_error(const char *fmt, ...);
 

@@ -127,17 +127,9 @@ int dxgctl_demo(int argc, char **argv)
 	if (ret)
 		return ret;
 
-	fd = d3dkmt_open();
-	if (fd < 0) {
-		dxgctl_error("cannot open /dev/dxg: %s", strerror(-fd));
+	fd = dxgctl_open_adapters(&adapters, &count, true);
+	if (fd < 0)
 		return DXGCTL_EXIT_FAILURE;
-	}
-	ret = d3dkmt_enum_adapters_alloc(fd, D3DKMT_ENUMADAPTERS_FILTER_COMPUTE_ONLY, &adapters,
-					 &count);
-	if (ret < 0 || count == 0) {
-		dxgctl_error("no adapters to use: %s", ret < 0 ? strerror(-ret) : "none found");
-		goto out;
-	}
 	held = calloc(count, sizeof(*held));
 	if (!held) {
 		dxgctl_error("out of memory");
@@ -155,10 +147,7 @@ int dxgctl_demo(int argc, char **argv)
 		goto out;
 	status = DXGCTL_EXIT_OK;
 out:
-	for (uint32_t i = 0; i < count; i++)
-		d3dkmt_close_adapter(fd, adapters[i].adapter_handle);
 	free(held);
-	free(adapters);
-	d3dkmt_close(fd);
+	dxgctl_close_adapters(fd, adapters, count);
 	return status;
 }

@@ -89,6 +89,38 @@ static int open_dxg(void)
 	return fd;
 }
 
+int dxgctl_open_adapters(struct d3dkmt_adapterinfo **adapters, uint32_t *count, bool need_one)
+{
+	int fd = open_dxg();
+	int ret;
+
+	if (fd < 0)
+		return -1;
+	*adapters = NULL;
+	*count = 0;
+	ret = d3dkmt_enum_adapters_alloc(fd, D3DKMT_ENUMADAPTERS_FILTER_COMPUTE_ONLY, adapters,
+					 count);
+	if (ret < 0) {
+		dxgctl_error("cannot enumerate adapters: %s", strerror(-ret));
+		d3dkmt_close(fd);
+		return -1;
+	}
+	if (need_one && *count == 0) {
+		dxgctl_error("no adapters: is this VM attached to dxgd, and is dxgd running?");
+		dxgctl_close_adapters(fd, *adapters, 0);
+		return -1;
+	}
+	return fd;
+}
+
+void dxgctl_close_adapters(int fd, struct d3dkmt_adapterinfo *adapters, uint32_t count)
+{
+	for (uint32_t i = 0; i < count; i++)
+		d3dkmt_close_adapter(fd, adapters[i].adapter_handle);
+	free(adapters);
+	d3dkmt_close(fd);
+}
+
 static void describe_adapter(int fd, struct adapter_report *r)
 {
 	struct d3dkmthandle adapter = r->info.adapter_handle;
@@ -249,22 +281,14 @@ int dxgctl_adapters(int argc, char **argv)
 	ret = parse_json_option(argc, argv, &json);
 	if (ret)
 		return ret;
-	fd = open_dxg();
+	fd = dxgctl_open_adapters(&adapters, &count, false);
 	if (fd < 0)
 		return DXGCTL_EXIT_FAILURE;
-	ret = d3dkmt_enum_adapters_alloc(fd, D3DKMT_ENUMADAPTERS_FILTER_COMPUTE_ONLY, &adapters,
-					 &count);
-	if (ret < 0) {
-		dxgctl_error("cannot enumerate adapters: %s", strerror(-ret));
-		d3dkmt_close(fd);
-		return DXGCTL_EXIT_FAILURE;
-	}
 	/* Heap, not stack: each report holds a 12 KiB description. */
 	report = calloc(1, sizeof(*report));
 	if (!report) {
 		dxgctl_error("out of memory");
-		free(adapters);
-		d3dkmt_close(fd);
+		dxgctl_close_adapters(fd, adapters, count);
 		return DXGCTL_EXIT_FAILURE;
 	}
 	if (json)
@@ -282,7 +306,6 @@ int dxgctl_adapters(int argc, char **argv)
 				putchar('\n');
 			print_adapter_text(i, report);
 		}
-		d3dkmt_close_adapter(fd, adapters[i].adapter_handle);
 	}
 	if (json) {
 		puts(json_object_to_json_string_ext(list, JSON_C_TO_STRING_PRETTY |
@@ -290,8 +313,7 @@ int dxgctl_adapters(int argc, char **argv)
 		json_object_put(list);
 	}
 	free(report);
-	free(adapters);
-	d3dkmt_close(fd);
+	dxgctl_close_adapters(fd, adapters, count);
 	return DXGCTL_EXIT_OK;
 }
 
@@ -306,24 +328,12 @@ int dxgctl_stats(int argc, char **argv)
 	ret = parse_json_option(argc, argv, &json);
 	if (ret)
 		return ret;
-	fd = open_dxg();
+	fd = dxgctl_open_adapters(&adapters, &count, true);
 	if (fd < 0)
 		return DXGCTL_EXIT_FAILURE;
-	ret = d3dkmt_enum_adapters_alloc(fd, D3DKMT_ENUMADAPTERS_FILTER_COMPUTE_ONLY, &adapters,
-					 &count);
-	if (ret == 0 && count == 0)
-		ret = -ENODEV;
 	/* The counters are per VM; any adapter's worker answers for the whole VM. */
-	if (ret == 0)
-		ret = d3dkmt_query_vm_stats(fd, adapters[0].adapter_handle, &stats);
-	for (uint32_t i = 0; i < count; i++)
-		d3dkmt_close_adapter(fd, adapters[i].adapter_handle);
-	free(adapters);
-	d3dkmt_close(fd);
-	if (ret == -ENODEV && count == 0) {
-		dxgctl_error("no adapters: is this VM attached to dxgd, and is dxgd running?");
-		return DXGCTL_EXIT_FAILURE;
-	}
+	ret = d3dkmt_query_vm_stats(fd, adapters[0].adapter_handle, &stats);
+	dxgctl_close_adapters(fd, adapters, count);
 	if (ret < 0) {
 		dxgctl_error("cannot read the VM counters: %s", strerror(-ret));
 		return DXGCTL_EXIT_FAILURE;

@@ -378,3 +378,12 @@ void harness_expect_clean_exit(void)
 	assert_true(harness_alive(&harness_dxgd));
 	assert_int_equal(harness_stop(&harness_dxgd), 0);
 }
+
+void harness_shutdown(struct uguest **guests, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		uguest_close(guests[i]);
+		guests[i] = NULL;
+	}
+	harness_expect_clean_exit();
+}

@@ -45,6 +45,9 @@ int harness_run(int argc, char **argv, const char *group, const struct CMUnitTes
 /* Asserts that dxgd still runs, then stops it and asserts an orderly exit (status 0). */
 void harness_expect_clean_exit(void);
 
+/* The usual last test: closes (and clears) `count` guests, then harness_expect_clean_exit(). */
+void harness_shutdown(struct uguest **guests, size_t count);
+
 /* Finds the dxgd binary (argv[1] or $DXGD); exits 77 when there is none. */
 const char *harness_dxgd_path(int argc, char **argv);
 

@@ -280,11 +280,7 @@ static void test_doorbell_storm(void **state)
 static void test_shutdown(void **state)
 {
 	(void)state;
-	for (int i = 0; i < 2; i++) {
-		uguest_close(vm[i]);
-		vm[i] = NULL;
-	}
-	harness_expect_clean_exit();
+	harness_shutdown(vm, 2);
 }
 
 int main(int argc, char **argv)

@@ -402,9 +402,7 @@ static void test_connect_forgets(void **state)
 static void test_shutdown(void **state)
 {
 	(void)state;
-	uguest_close(g);
-	g = NULL;
-	harness_expect_clean_exit();
+	harness_shutdown(&g, 1);
 }
 
 int main(int argc, char **argv)

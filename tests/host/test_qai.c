@@ -313,9 +313,7 @@ static void test_second_vm(void **state)
 static void test_shutdown(void **state)
 {
 	(void)state;
-	uguest_close(g);
-	g = NULL;
-	harness_expect_clean_exit();
+	harness_shutdown(&g, 1);
 }
 
 int main(int argc, char **argv)
