@@ -12,8 +12,8 @@
  *   and a waiter that gave up cannot take someone else's reply.
  * - hdr.process names the host process object (from DXGW_OP_CREATE_PROCESS) for process-scoped
  *   opcodes and is 0 for VM-scoped ones (CONNECT, NOP, CREATE_PROCESS, ENUM_ADAPTERS).
- * - A reply carries hdr.status = 0 or a negative Linux errno (as s32). A reply with a non-zero
- *   status has no body. Reply bodies may grow in later minor versions: a guest accepts a longer
+ * - A reply carries hdr.status = 0, a negative Linux errno (as s32) or DXGW_STATUS_PENDING (see
+ *   there). A reply with a negative status has no body. Reply bodies may grow in later minor versions: a guest accepts a longer
  *   reply body and ignores the tail. Request bodies have exactly the documented size; a longer
  *   request body may only be sent under a negotiated feature bit.
  */
@@ -32,8 +32,33 @@
 #define DXGW_MAX_QAI_DATA (128u * 1024u)	/* QUERYADAPTERINFO private data */
 #define DXGW_MAX_CONTEXT_PRIV (128u * 1024u)	/* CREATECONTEXTVIRTUAL private data */
 #define DXGW_PROCESS_NAME_LEN 16u
+#define DXGW_MAX_ALLOCATIONS 1024u	/* per CREATE/DESTROY_ALLOCATION (WSL's limit) */
+#define DXGW_MAX_RESIDENCY_HANDLES 10240u	/* MAKE_RESIDENT, EVICT, OFFER, RECLAIM, ... */
+#define DXGW_MAX_GPUVA_OPS 2048u	/* UPDATE_GPU_VA operations */
+/* Private data of one CREATE_ALLOCATION (runtime data + KMD data), as WSL bounds it. */
+#define DXGW_MAX_ALLOC_PRIV (128u * 1024u)
 
-/* Opcodes, banded: 0x00xx VM scope, 0x01xx adapters, 0x02xx devices, 0x03xx contexts. */
+/*
+ * A positive reply status: success, with a body, but the work continues after the reply (only
+ * MAKE_RESIDENT and RECLAIM use it). It is NTSTATUS STATUS_PENDING, which the guest returns from
+ * the ioctl as is (WSL does the same): the operation is complete once the paging queue's fence
+ * (fence storage, see CREATE_PAGING_QUEUE) reaches the paging_fence_value of the reply.
+ */
+#define DXGW_STATUS_PENDING 0x103
+
+/*
+ * GPU virtual addresses (WDDM 2.0 model): one address space per (process, adapter). Addresses
+ * and sizes are multiples of DXGW_GPUVA_PAGE; usable addresses are [DXGW_GPUVA_MIN,
+ * DXGW_GPUVA_LIMIT). 0 is never a valid GPU VA, so it can mean "none" in command buffers.
+ */
+#define DXGW_GPUVA_PAGE 4096ull
+#define DXGW_GPUVA_MIN 0x10000ull
+#define DXGW_GPUVA_LIMIT (1ull << 47)
+
+/*
+ * Opcodes, banded: 0x00xx VM scope, 0x01xx adapters, 0x02xx devices, 0x03xx contexts,
+ * 0x04xx memory (allocations, residency, paging queues, GPU virtual addresses).
+ */
 enum dxgw_opcode {
 	DXGW_OP_CONNECT = 0x0001,
 	DXGW_OP_NOP = 0x0002,
@@ -47,6 +72,26 @@ enum dxgw_opcode {
 	DXGW_OP_DESTROY_DEVICE = 0x0201,
 	DXGW_OP_CREATE_CONTEXT_VIRTUAL = 0x0300,
 	DXGW_OP_DESTROY_CONTEXT = 0x0301,
+	DXGW_OP_CREATE_ALLOCATION = 0x0400,
+	DXGW_OP_DESTROY_ALLOCATION = 0x0401,
+	DXGW_OP_LOCK = 0x0402,
+	DXGW_OP_UNLOCK = 0x0403,
+	DXGW_OP_QUERY_VIDEO_MEMORY = 0x0404,
+	DXGW_OP_CHANGE_RESERVATION = 0x0405,
+	DXGW_OP_QUERY_RESIDENCY = 0x0406,
+	DXGW_OP_SET_PRIORITY = 0x0407,
+	DXGW_OP_GET_PRIORITY = 0x0408,
+	DXGW_OP_OFFER = 0x0409,
+	DXGW_OP_RECLAIM = 0x040a,
+	DXGW_OP_UPDATE_ALLOC_PROPERTY = 0x040b,
+	DXGW_OP_CREATE_PAGING_QUEUE = 0x0410,
+	DXGW_OP_DESTROY_PAGING_QUEUE = 0x0411,
+	DXGW_OP_MAKE_RESIDENT = 0x0412,
+	DXGW_OP_EVICT = 0x0413,
+	DXGW_OP_RESERVE_GPU_VA = 0x0420,
+	DXGW_OP_MAP_GPU_VA = 0x0421,
+	DXGW_OP_FREE_GPU_VA = 0x0422,
+	DXGW_OP_UPDATE_GPU_VA = 0x0423,
 };
 
 #define DXGW_FLAG_REPLY 0x0001u		/* set in every reply, never in a request */
@@ -177,5 +222,328 @@ struct dxgw_create_context_req {
 	dxg_le32 priv_size;		/* <= DXGW_MAX_CONTEXT_PRIV; private data follows */
 };
 DXG_ASSERT_SIZE(struct dxgw_create_context_req, 24);
+
+/*
+ * ---- 0x04xx memory ----
+ *
+ * Every handle below is a host handle except `adapter` (the host adapter handle, as in
+ * OPEN_ADAPTER). Allocations, resources and paging queues are process objects: the host checks
+ * type and owner (hdr.process) of every handle, -EINVAL otherwise. Handle lists are u32 arrays
+ * padded with zeros to a multiple of 8 bytes; a list naming the same handle twice is -EINVAL.
+ * A request naming several objects is all or nothing: it is fully validated before anything
+ * changes. docs/protocol.md ("Memory") states each opcode's semantics and errors.
+ */
+
+/*
+ * DXGW_OP_CREATE_ALLOCATION. The body is the fixed part, then runtime_data_size bytes of
+ * runtime data (zero padded to a multiple of 8), then alloc_count descriptors, then the SPIR-V
+ * code of every PROGRAM descriptor in descriptor order (each zero padded to a multiple of 8).
+ * flags are D3DKMT_CREATEALLOCATION_FLAG_* restricted to DXGW_CREATE_ALLOCATION_FLAGS (others
+ * -EINVAL). With CREATE_RESOURCE the allocations form a new resource (resource must be 0) that
+ * keeps the runtime data; without it, resource is 0 (standalone device allocations, no runtime
+ * data) or an existing resource of the device that the allocations join.
+ */
+struct dxgw_create_allocation_req {
+	dxg_le32 device;
+	dxg_le32 resource;
+	dxg_le32 flags;
+	dxg_le32 alloc_count;		/* 1..DXGW_MAX_ALLOCATIONS */
+	dxg_le32 runtime_data_size;	/* runtime + all KMD data <= DXGW_MAX_ALLOC_PRIV */
+	dxg_le32 reserved0;
+	/* runtime data, descriptors, program code (see above) */
+};
+DXG_ASSERT_SIZE(struct dxgw_create_allocation_req, 24);
+
+/* One allocation: the guest's translation of our KMD private data (opendxg.h). */
+struct dxgw_alloc_desc {
+	dxg_le32 kind;			/* OPENDXG_ALLOC_KIND_* */
+	dxg_le32 flags;			/* OPENDXG_ALLOC_FLAG_* (none defined: MBZ) */
+	dxg_le64 size;			/* bytes, >= 1; PROGRAM: equals code_size */
+	dxg_le32 priority;		/* initial D3DDDI allocation priority, 0 = normal */
+	dxg_le32 code_size;		/* PROGRAM: SPIR-V bytes (multiple of 4, >= 20); else 0 */
+};
+DXG_ASSERT_SIZE(struct dxgw_alloc_desc, 24);
+
+struct dxgw_create_allocation_reply {
+	dxg_le32 resource;		/* the new or joined resource, or 0 */
+	dxg_le32 alloc_count;		/* equals the request's; results follow */
+};
+DXG_ASSERT_SIZE(struct dxgw_create_allocation_reply, 8);
+
+struct dxgw_alloc_result {
+	dxg_le32 allocation;
+	dxg_le32 reserved0;
+	dxg_le64 charged;		/* bytes charged to the quota (size rounded up to a page) */
+};
+DXG_ASSERT_SIZE(struct dxgw_alloc_result, 16);
+
+/*
+ * The D3DKMT_CREATEALLOCATION_FLAG_* bits the host accepts: CREATE_RESOURCE, CREATE_SHARED,
+ * NON_SECURE, RESTRICT_SHARED_ACCESS, NT_SECURITY_SHARING, READ_ONLY, CREATE_WRITE_COMBINED,
+ * CREATE_CACHED, ZEROED. CREATE_SHARED needs CREATE_RESOURCE and NT_SECURITY_SHARING (WSL's
+ * rule). Every other bit asks for something opendxg cannot honour (existing system memory or
+ * sections, protected content, cross-adapter, write watch, standard allocations): -EINVAL.
+ */
+#define DXGW_CREATE_ALLOCATION_FLAGS 0x000043d7u
+
+/*
+ * DXGW_OP_DESTROY_ALLOCATION: either a resource (alloc_count 0; the resource and all its
+ * allocations go) or 1..DXGW_MAX_ALLOCATIONS standalone allocations of the device (an allocation
+ * of a resource is -EINVAL here), then the handle list. flags: D3DDDICB_DESTROYALLOCATION2_FLAG_*.
+ */
+struct dxgw_destroy_allocation_req {
+	dxg_le32 device;
+	dxg_le32 resource;
+	dxg_le32 alloc_count;
+	dxg_le32 flags;
+	/* u32 allocations[alloc_count], padded */
+};
+DXG_ASSERT_SIZE(struct dxgw_destroy_allocation_req, 16);
+
+/*
+ * DXGW_OP_LOCK / DXGW_OP_UNLOCK: a host-visible allocation of the device (another kind: -EINVAL).
+ * LOCK counts one more CPU mapping and answers where the allocation lies in the region; UNLOCK
+ * drops one (none left: -EINVAL). No reply body for UNLOCK.
+ */
+struct dxgw_lock_req {
+	dxg_le32 device;
+	dxg_le32 allocation;
+	dxg_le32 flags;			/* MBZ */
+	dxg_le32 reserved0;
+};
+DXG_ASSERT_SIZE(struct dxgw_lock_req, 16);
+
+/*
+ * resource and adapter tell the guest which later destructions take the allocation with them
+ * (DESTROY_ALLOCATION of its resource, DESTROY_DEVICE, the process's last CLOSE_ADAPTER), so it
+ * can drop its CPU mappings before the host reuses the pages.
+ */
+struct dxgw_lock_reply {
+	dxg_le64 region_offset;		/* page aligned, inside the heap */
+	dxg_le64 size;			/* bytes mapped: the allocation rounded up to a page */
+	dxg_le32 resource;		/* the allocation's resource, or 0 */
+	dxg_le32 adapter;		/* the device's host adapter handle */
+};
+DXG_ASSERT_SIZE(struct dxgw_lock_reply, 24);
+
+/*
+ * DXGW_OP_QUERY_VIDEO_MEMORY: the calling process's view of one segment group of an adapter it
+ * has open. LOCAL = device-local and program allocations, NON_LOCAL = host-visible allocations
+ * and evicted contents. budget = what the process may still hold under the VM's quota.
+ */
+struct dxgw_video_memory_req {
+	dxg_le32 adapter;
+	dxg_le32 segment_group;		/* D3DKMT_MEMORY_SEGMENT_GROUP_* */
+	dxg_le64 reservation;		/* CHANGE_RESERVATION: the new reservation; QUERY: MBZ */
+};
+DXG_ASSERT_SIZE(struct dxgw_video_memory_req, 16);
+
+struct dxgw_video_memory_reply {
+	dxg_le64 budget;
+	dxg_le64 current_usage;
+	dxg_le64 current_reservation;
+	dxg_le64 available_for_reservation;
+};
+DXG_ASSERT_SIZE(struct dxgw_video_memory_reply, 32);
+
+/* DXGW_OP_CHANGE_RESERVATION: struct dxgw_video_memory_req; no reply body. */
+
+/*
+ * DXGW_OP_QUERY_RESIDENCY, DXGW_OP_SET_PRIORITY, DXGW_OP_GET_PRIORITY: either a resource
+ * (count 0: one value for the whole resource) or count allocations of the device. The handle
+ * list follows; SET_PRIORITY then carries max(count, 1) u32 priorities (padded). The replies
+ * carry a struct dxgw_values_reply with max(count, 1) u32 values (D3DKMT_ALLOCATIONRESIDENCY-
+ * STATUS_* or priorities).
+ */
+struct dxgw_alloc_list_req {
+	dxg_le32 device;
+	dxg_le32 resource;
+	dxg_le32 count;			/* 0 with a resource, else 1..DXGW_MAX_RESIDENCY_HANDLES */
+	dxg_le32 reserved0;
+};
+DXG_ASSERT_SIZE(struct dxgw_alloc_list_req, 16);
+
+struct dxgw_values_reply {
+	dxg_le32 count;			/* values that follow */
+	dxg_le32 reserved0;
+	/* u32 values[count], padded */
+};
+DXG_ASSERT_SIZE(struct dxgw_values_reply, 8);
+
+/*
+ * DXGW_OP_OFFER: count resources or count allocations of the device (which one: `resources`),
+ * then the handle list. Offered contents may be discarded under memory pressure until reclaimed.
+ */
+struct dxgw_offer_req {
+	dxg_le32 device;
+	dxg_le32 count;			/* 1..DXGW_MAX_RESIDENCY_HANDLES */
+	dxg_le32 priority;		/* D3DKMT_OFFER_PRIORITY_* */
+	dxg_le32 flags;			/* D3DKMT_OFFER_FLAG_* */
+	dxg_le32 resources;		/* 1: the list names resources, 0: allocations */
+	dxg_le32 reserved0;
+};
+DXG_ASSERT_SIZE(struct dxgw_offer_req, 24);
+
+/* DXGW_OP_RECLAIM: the reply's values are D3DDDI_RECLAIM_RESULT_*, one per handle. */
+struct dxgw_reclaim_req {
+	dxg_le32 paging_queue;
+	dxg_le32 count;			/* 1..DXGW_MAX_RESIDENCY_HANDLES */
+	dxg_le32 resources;		/* 1: the list names resources, 0: allocations */
+	dxg_le32 reserved0;
+};
+DXG_ASSERT_SIZE(struct dxgw_reclaim_req, 16);
+
+struct dxgw_reclaim_reply {
+	dxg_le64 paging_fence_value;
+	dxg_le32 count;
+	dxg_le32 reserved0;
+	/* u32 results[count], padded */
+};
+DXG_ASSERT_SIZE(struct dxgw_reclaim_reply, 16);
+
+/* DXGW_OP_UPDATE_ALLOC_PROPERTY; reply struct dxgw_paging_reply. */
+struct dxgw_update_alloc_property_req {
+	dxg_le32 paging_queue;
+	dxg_le32 allocation;
+	dxg_le32 supported_segment_set;	/* bit n = segment n+1 (DXGW_SEGMENT_*) */
+	dxg_le32 preferred_segment;
+	dxg_le32 flags;			/* D3DDDI_UPDATEALLOCPROPERTY_FLAG_* */
+	dxg_le32 property_mask;		/* D3DDDI_UPDATEALLOCPROPERTY_SET_*, at least one */
+};
+DXG_ASSERT_SIZE(struct dxgw_update_alloc_property_req, 24);
+
+/* The two memory segments of every opendxg adapter (segment ids as WDDM counts them). */
+#define DXGW_SEGMENT_LOCAL 1u		/* device-local memory and programs */
+#define DXGW_SEGMENT_HOST_VISIBLE 2u	/* the VM's shared heap */
+
+struct dxgw_paging_reply {
+	dxg_le64 paging_fence_value;
+};
+DXG_ASSERT_SIZE(struct dxgw_paging_reply, 8);
+
+/*
+ * DXGW_OP_CREATE_PAGING_QUEUE. The queue owns a monitored fence (a SYNCOBJECT handle) whose
+ * u64 value lives at fence_offset in the region's fence storage, in a page that holds only this
+ * process's fences; the guest maps that page read-only into the process. The host writes a
+ * fence's value (release) when a paging operation completes.
+ */
+struct dxgw_create_paging_queue_req {
+	dxg_le32 device;
+	dxg_le32 priority;		/* D3DDDI_PAGINGQUEUE_PRIORITY_* as s32 */
+};
+DXG_ASSERT_SIZE(struct dxgw_create_paging_queue_req, 8);
+
+struct dxgw_create_paging_queue_reply {
+	dxg_le32 paging_queue;
+	dxg_le32 sync_object;
+	dxg_le64 fence_offset;		/* region offset of the fence's u64, 8-byte aligned */
+};
+DXG_ASSERT_SIZE(struct dxgw_create_paging_queue_reply, 16);
+
+/* DXGW_OP_DESTROY_PAGING_QUEUE: struct dxgw_destroy_req; the fence goes with the queue. */
+
+/*
+ * DXGW_OP_MAKE_RESIDENT: the handle list, then (when has_priorities) count u32 priorities,
+ * padded. Reply struct dxgw_residency_reply, status 0 or DXGW_STATUS_PENDING (contents of an
+ * evicted allocation are being restored: wait for the fence).
+ */
+struct dxgw_make_resident_req {
+	dxg_le32 paging_queue;
+	dxg_le32 count;			/* 1..DXGW_MAX_RESIDENCY_HANDLES */
+	dxg_le32 flags;			/* D3DDDI_MAKERESIDENT_FLAG_* */
+	dxg_le32 has_priorities;	/* 0 or 1 */
+};
+DXG_ASSERT_SIZE(struct dxgw_make_resident_req, 16);
+
+struct dxgw_residency_reply {
+	dxg_le64 paging_fence_value;	/* MAKE_RESIDENT; 0 for EVICT */
+	dxg_le64 num_bytes_to_trim;
+};
+DXG_ASSERT_SIZE(struct dxgw_residency_reply, 16);
+
+/* DXGW_OP_EVICT: the handle list follows; reply struct dxgw_residency_reply. */
+struct dxgw_evict_req {
+	dxg_le32 device;
+	dxg_le32 count;			/* 1..DXGW_MAX_RESIDENCY_HANDLES */
+	dxg_le32 flags;			/* D3DDDI_EVICT_FLAG_* */
+	dxg_le32 reserved0;
+};
+DXG_ASSERT_SIZE(struct dxgw_evict_req, 16);
+
+/*
+ * DXGW_OP_RESERVE_GPU_VA: in the calling process's address space on the adapter (named by
+ * `adapter`, or by `paging_queue` when adapter is 0). Reply struct dxgw_gpu_va_reply.
+ */
+struct dxgw_reserve_gpu_va_req {
+	dxg_le32 adapter;
+	dxg_le32 paging_queue;
+	dxg_le64 base_address;		/* 0: anywhere in [minimum, maximum) */
+	dxg_le64 minimum_address;
+	dxg_le64 maximum_address;	/* 0: no upper bound */
+	dxg_le64 size;
+	dxg_le32 reservation_type;	/* D3DDDIGPUVA_RESERVE_* */
+	dxg_le32 reserved0;
+	dxg_le64 driver_protection;
+};
+DXG_ASSERT_SIZE(struct dxgw_reserve_gpu_va_req, 56);
+
+struct dxgw_gpu_va_reply {
+	dxg_le64 virtual_address;
+	dxg_le64 paging_fence_value;
+};
+DXG_ASSERT_SIZE(struct dxgw_gpu_va_reply, 16);
+
+/* DXGW_OP_MAP_GPU_VA: maps pages of an allocation; reply struct dxgw_gpu_va_reply. */
+struct dxgw_map_gpu_va_req {
+	dxg_le32 paging_queue;
+	dxg_le32 allocation;
+	dxg_le64 base_address;		/* 0: a new range in [minimum, maximum) */
+	dxg_le64 minimum_address;
+	dxg_le64 maximum_address;
+	dxg_le64 offset_in_pages;
+	dxg_le64 size_in_pages;
+	dxg_le64 protection;		/* D3DDDIGPUVA_PROTECTION_* */
+	dxg_le64 driver_protection;
+};
+DXG_ASSERT_SIZE(struct dxgw_map_gpu_va_req, 64);
+
+/* DXGW_OP_FREE_GPU_VA: frees one whole reservation and its mappings. No reply body. */
+struct dxgw_free_gpu_va_req {
+	dxg_le32 adapter;
+	dxg_le32 reserved0;
+	dxg_le64 base_address;
+	dxg_le64 size;
+};
+DXG_ASSERT_SIZE(struct dxgw_free_gpu_va_req, 24);
+
+/*
+ * DXGW_OP_UPDATE_GPU_VA: num_operations struct dxgw_gpu_va_op follow. The operations apply in
+ * order, all or nothing, once fence_object (0: none) has reached fence_value. No reply body.
+ */
+struct dxgw_update_gpu_va_req {
+	dxg_le32 device;
+	dxg_le32 context;
+	dxg_le32 fence_object;
+	dxg_le32 num_operations;	/* 1..DXGW_MAX_GPUVA_OPS */
+	dxg_le64 fence_value;
+	dxg_le32 flags;			/* D3DKMT_UPDATEGPUVIRTUALADDRESS_FLAG_* */
+	dxg_le32 reserved0;
+};
+DXG_ASSERT_SIZE(struct dxgw_update_gpu_va_req, 32);
+
+/* One operation: the UAPI struct d3dddi_updategpuvirtualaddress_operation, little-endian. */
+struct dxgw_gpu_va_op {
+	dxg_le32 operation;		/* D3DDDI_UPDATEGPUVIRTUALADDRESS_* */
+	dxg_le32 reserved0;		/* MBZ */
+	dxg_le64 base_address;		/* COPY: source address */
+	dxg_le64 size;
+	dxg_le64 dest_address;		/* COPY only; else MBZ */
+	dxg_le32 allocation;		/* MAP, MAP_PROTECT; else MBZ */
+	dxg_le32 reserved1;		/* MBZ */
+	dxg_le64 allocation_offset;	/* MAP, MAP_PROTECT: bytes, page aligned */
+	dxg_le64 protection;		/* MAP_PROTECT, UNMAP */
+	dxg_le64 driver_protection;	/* MAP_PROTECT */
+};
+DXG_ASSERT_SIZE(struct dxgw_gpu_va_op, 64);
 
 #endif /* OPENDXG_WIRE_H */

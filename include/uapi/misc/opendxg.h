@@ -62,7 +62,42 @@ struct opendxg_vm_stats {
 	__u32 handles;			/* live handles in the VM's table, processes included */
 	__u64 requests;			/* requests served since the worker started */
 	__u64 rejected;			/* requests rejected as malformed */
-	__u32 reserved[8];
+	/* Memory, counted for the queried adapter only (still this VM only). */
+	__u32 allocations;		/* live allocations, every kind */
+	__u32 resources;
+	__u32 paging_queues;
+	__u32 gpu_va_ranges;		/* reserved GPU VA ranges of all processes */
+	__u64 host_visible_bytes;	/* charged: host-visible allocations */
+	__u64 device_local_bytes;	/* charged: resident device-local allocations */
+	__u64 program_bytes;		/* charged: program allocations */
+	__u64 evicted_bytes;		/* charged: evicted device-local contents held in host memory */
+	__u64 quota_bytes;		/* the VM's quota on this adapter; ~0 when unlimited */
+	__u64 reserved2[3];
+};
+
+/*
+ * The KMD private data of one allocation (d3dddi_allocationinfo2.priv_drv_data): opendxg's
+ * "KMD format", written by the user-mode driver, checked by the guest driver and again by the
+ * host. priv_drv_data_size is header_size for HOST_VISIBLE and DEVICE_LOCAL, and header_size +
+ * size for PROGRAM, whose SPIR-V words follow the header. Later versions may only grow the
+ * header; a guest accepts the versions it knows. docs/kmd-format.md is the full description.
+ */
+#define OPENDXG_ALLOC_PRIV_VERSION 1u
+
+/* Shared heap pages: CPU-mappable with LOCK2 in the guest, zero-copy for the host. */
+#define OPENDXG_ALLOC_KIND_HOST_VISIBLE 1u
+/* Host device memory (Vulkan): not CPU-mappable; may be evicted and restored. */
+#define OPENDXG_ALLOC_KIND_DEVICE_LOCAL 2u
+/* An immutable SPIR-V compute module, validated by the host before it is accepted. */
+#define OPENDXG_ALLOC_KIND_PROGRAM 3u
+
+struct opendxg_alloc_priv {
+	__u32 version;			/* OPENDXG_ALLOC_PRIV_VERSION */
+	__u32 kind;			/* OPENDXG_ALLOC_KIND_* */
+	__u32 flags;			/* none defined: MBZ */
+	__u32 header_size;		/* sizeof(struct opendxg_alloc_priv) for version 1 */
+	__u64 size;			/* bytes (>= 1); PROGRAM: SPIR-V bytes, a multiple of 4 */
+	__u64 reserved;			/* MBZ */
 };
 
 #ifdef __cplusplus
@@ -71,6 +106,7 @@ struct opendxg_vm_stats {
 #define OPENDXG_ASSERT_SIZE(t, n) _Static_assert(sizeof(t) == (n), #t)
 #endif
 OPENDXG_ASSERT_SIZE(struct opendxg_adapter_caps, 448);
-OPENDXG_ASSERT_SIZE(struct opendxg_vm_stats, 80);
+OPENDXG_ASSERT_SIZE(struct opendxg_vm_stats, 128);
+OPENDXG_ASSERT_SIZE(struct opendxg_alloc_priv, 32);
 
 #endif /* _UAPI_MISC_OPENDXG_H */
