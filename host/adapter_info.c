@@ -9,6 +9,8 @@
 #include <misc/opendxg.h>
 #include <opendxg/compat.h>
 
+#include "memory.h"
+
 static void put_le16(unsigned char *p, uint16_t v)
 {
 	dxg_le16 le = dxg_to_le16(v);
@@ -159,9 +161,11 @@ static void fill_adapter_caps(const struct dxg_vm *vm, const struct vk_adapter *
 	put_versioned(out, out_size, &c, sizeof(c));
 }
 
-static void fill_vm_stats(const struct dxg_vm *vm, unsigned char *out, uint32_t out_size)
+static void fill_vm_stats(const struct dxg_vm *vm, const struct dxg_adapter *a,
+			  unsigned char *out, uint32_t out_size)
 {
 	struct opendxg_vm_stats s;
+	struct memory_stats m;
 
 	memset(&s, 0, sizeof(s));
 	s.version = dxg_to_le32(1);
@@ -173,6 +177,17 @@ static void fill_vm_stats(const struct dxg_vm *vm, unsigned char *out, uint32_t 
 	s.handles = dxg_to_le32(handle_table_live(&vm->handles));
 	s.requests = dxg_to_le64(vm->counters.requests);
 	s.rejected = dxg_to_le64(vm->counters.rejected);
+	/* Memory: this VM on the queried adapter only. */
+	memory_adapter_stats(vm, a->index, &m);
+	s.allocations = dxg_to_le32(m.allocations);
+	s.resources = dxg_to_le32(m.resources);
+	s.paging_queues = dxg_to_le32(m.paging_queues);
+	s.gpu_va_ranges = dxg_to_le32(m.gpu_va_ranges);
+	s.host_visible_bytes = dxg_to_le64(m.bytes[MEM_CAT_HOST_VISIBLE]);
+	s.device_local_bytes = dxg_to_le64(m.bytes[MEM_CAT_DEVICE_LOCAL]);
+	s.program_bytes = dxg_to_le64(m.bytes[MEM_CAT_PROGRAM]);
+	s.evicted_bytes = dxg_to_le64(m.bytes[MEM_CAT_EVICTED]);
+	s.quota_bytes = dxg_to_le64(m.quota_bytes);
 	put_versioned(out, out_size, &s, sizeof(s));
 }
 
@@ -215,7 +230,7 @@ int adapter_info_query(const struct dxg_vm *vm, const struct dxg_adapter *a, uin
 	case OPENDXG_QAI_VM_STATS:
 		if (size < OPENDXG_QAI_MIN_SIZE)
 			return -EINVAL;
-		fill_vm_stats(vm, out, size);
+		fill_vm_stats(vm, a, out, size);
 		return 0;
 	default:
 		return -EINVAL;

@@ -308,7 +308,8 @@ static void worker_start(struct vm *vm)
 {
 	struct broker *broker = vm->broker;
 	char generation[16], seed[24], doorbells[32], region_fd[8], broker_fd[8], poll_us[16];
-	char *argv[] = {
+	char limit_values[3][24];
+	char *argv[18 + 6 + 1] = {
 		"dxgd", "--worker",
 		"--vm-name", (char *)vm->cfg->name,
 		"--generation", generation,
@@ -318,8 +319,14 @@ static void worker_start(struct vm *vm)
 		"--luid-seed", seed,
 		"--log-level", (char *)log_level_names[dxg_log_get_level()],
 		"--poll-us", poll_us,
-		NULL,
 	};
+	/* Memory limits go to the worker only when configured: otherwise its defaults apply. */
+	const struct { const char *option; uint64_t value; } limits[] = {
+		{ "--quota-bytes", vm->cfg->quota_bytes },
+		{ "--max-allocations", vm->cfg->max_allocations },
+		{ "--max-gpuva-entries", vm->cfg->max_gpuva_entries },
+	};
+	int argc = 18;
 	int pair[2];
 	size_t off = 0;
 	uint64_t started_ms;
@@ -328,6 +335,14 @@ static void worker_start(struct vm *vm)
 	snprintf(generation, sizeof(generation), "%u", vm->generation + 1);
 	snprintf(seed, sizeof(seed), "%016" PRIx64, broker->luid_seed);
 	snprintf(poll_us, sizeof(poll_us), "%u", broker->cfg->worker_poll_us);
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		if (limits[i].value == DXGD_LIMIT_DEFAULT)
+			continue;
+		snprintf(limit_values[i], sizeof(limit_values[i]), "%" PRIu64, limits[i].value);
+		argv[argc++] = (char *)limits[i].option;
+		argv[argc++] = limit_values[i];
+	}
+	argv[argc] = NULL;
 	snprintf(region_fd, sizeof(region_fd), "%d", WORKER_REGION_FD);
 	snprintf(broker_fd, sizeof(broker_fd), "%d", WORKER_BROKER_FD);
 	for (unsigned v = 0; v < DXG_VECTORS; v++)

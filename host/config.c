@@ -42,6 +42,11 @@ static void print_help(void)
 	       "                           unix socket QEMU's ivshmem chardev connects to, SIZE\n"
 	       "                           the shared region (bytes or K/M/G suffix, a power of\n"
 	       "                           two, at least 1M; default 64M). Repeatable.\n"
+	       "  --vm-limits NAME:KEY=VALUE[,KEY=VALUE]...\n"
+	       "                           memory limits of VM NAME (from --vm or the config\n"
+	       "                           file): quota_bytes (per adapter, K/M/G suffixes or\n"
+	       "                           'unlimited', the default), max_allocations,\n"
+	       "                           max_gpuva_entries (per GPU VA space). Repeatable.\n"
 	       "  --config FILE            read VMs and settings from an ini file\n"
 	       "  --control SOCKET         control socket for 'dxgctl host ...'\n"
 	       "                           (default " DXGD_DEFAULT_CONTROL ")\n"
@@ -226,7 +231,117 @@ static struct dxgd_vm_config *vm_list_add(struct dxgd_vm_config **vms, size_t *c
 	grown[*count].region_size = DXGD_DEFAULT_REGION_SIZE;
 	grown[*count].access.mode = DXGD_DEFAULT_SOCKET_MODE;
 	grown[*count].access.group = (gid_t)-1;
+	grown[*count].quota_bytes = DXGD_LIMIT_DEFAULT;
+	grown[*count].max_allocations = DXGD_LIMIT_DEFAULT;
+	grown[*count].max_gpuva_entries = DXGD_LIMIT_DEFAULT;
 	return &grown[(*count)++];
+}
+
+/* A count: decimal digits, 0..max. */
+static bool parse_count(const char *text, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!isdigit((unsigned char)*text))
+		return false;
+	for (const char *p = text; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return false;
+		if (v > (max - (uint64_t)(*p - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*out = v;
+	return true;
+}
+
+bool dxgd_vm_set_limit(struct dxgd_vm_config *vm, const char *where, const char *key,
+		       const char *value)
+{
+	uint64_t v;
+
+	if (strcmp(key, "quota_bytes") == 0) {
+		if (strcmp(value, "unlimited") == 0) {
+			vm->quota_bytes = DXGD_LIMIT_DEFAULT;
+			return true;
+		}
+		/* UINT64_MAX itself means "unlimited" to the worker: keep it out of range. */
+		if (!dxgd_parse_size(value, &v) || v == UINT64_MAX) {
+			fprintf(stderr, "dxgd: %s: invalid quota_bytes '%s' (bytes, a number with K, "
+				"M or G, or 'unlimited')\n", where, value);
+			return false;
+		}
+		vm->quota_bytes = v;
+		return true;
+	}
+	if (strcmp(key, "max_allocations") == 0) {
+		if (!parse_count(value, UINT32_MAX, &v)) {
+			fprintf(stderr, "dxgd: %s: invalid max_allocations '%s' (0..%u)\n", where,
+				value, UINT32_MAX);
+			return false;
+		}
+		vm->max_allocations = v;
+		return true;
+	}
+	if (strcmp(key, "max_gpuva_entries") == 0) {
+		if (!parse_count(value, UINT32_MAX, &v) || v == 0) {
+			fprintf(stderr, "dxgd: %s: invalid max_gpuva_entries '%s' (1..%u)\n", where,
+				value, UINT32_MAX);
+			return false;
+		}
+		vm->max_gpuva_entries = v;
+		return true;
+	}
+	fprintf(stderr, "dxgd: %s: unknown VM limit '%s' (expected quota_bytes, max_allocations, "
+		"max_gpuva_entries)\n", where, key);
+	return false;
+}
+
+/*
+ * NAME:KEY=VALUE[,KEY=VALUE]... for a VM that --vm or the config file defines. Applied after
+ * both were read, so it may name a VM of either.
+ */
+static bool apply_vm_limits(const char *arg, struct dxgd_config *cfg)
+{
+	char where[64];
+	const char *colon = strchr(arg, ':');
+	struct dxgd_vm_config *vm = NULL;
+	char *list, *save = NULL;
+	bool ok = true;
+
+	if (!colon || colon == arg || !colon[1]) {
+		usage_error("--vm-limits '%s': expected NAME:KEY=VALUE[,KEY=VALUE]...", arg);
+		return false;
+	}
+	for (size_t i = 0; i < cfg->vm_count; i++) {
+		if (strlen(cfg->vms[i].name) == (size_t)(colon - arg) &&
+		    strncmp(cfg->vms[i].name, arg, (size_t)(colon - arg)) == 0)
+			vm = &cfg->vms[i];
+	}
+	if (!vm) {
+		usage_error("--vm-limits '%s': no VM of that name", arg);
+		return false;
+	}
+	snprintf(where, sizeof(where), "--vm-limits %s", vm->name);
+	list = strdup(colon + 1);
+	if (!list) {
+		fprintf(stderr, "dxgd: out of memory\n");
+		return false;
+	}
+	for (char *item = strtok_r(list, ",", &save); ok && item;
+	     item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+
+		if (!eq) {
+			usage_error("--vm-limits '%s': '%s' is not KEY=VALUE", arg, item);
+			ok = false;
+			break;
+		}
+		*eq = '\0';
+		ok = dxgd_vm_set_limit(vm, where, item, eq + 1);
+	}
+	free(list);
+	return ok;
 }
 
 /*
@@ -511,9 +626,16 @@ static int config_handler(void *user, const char *section, const char *key, cons
 				cf->failed = true;
 				return 0;
 			}
+		} else if (strcmp(key, "quota_bytes") == 0 || strcmp(key, "max_allocations") == 0 ||
+			   strcmp(key, "max_gpuva_entries") == 0) {
+			if (!dxgd_vm_set_limit(vm, where, key, value)) {
+				cf->failed = true;
+				return 0;
+			}
 		} else {
 			file_error(cf, "unknown key '%s' in [%s] (expected socket, size, mode, "
-				   "group)", key, section);
+				   "group, quota_bytes, max_allocations, max_gpuva_entries)", key,
+				   section);
 			return 0;
 		}
 		return 1;
@@ -648,9 +770,10 @@ static bool check_unique(const struct dxgd_config *cfg)
 enum dxgd_config_result dxgd_config_parse(int argc, char **argv, struct dxgd_config *cfg)
 {
 	enum { OPT_VM = 256, OPT_CONFIG, OPT_CONTROL, OPT_LOG_LEVEL, OPT_POLL_US,
-	       OPT_START_TIMEOUT, OPT_VERSION };
+	       OPT_START_TIMEOUT, OPT_VERSION, OPT_VM_LIMITS };
 	static const struct option options[] = {
 		{ "vm", required_argument, NULL, OPT_VM },
+		{ "vm-limits", required_argument, NULL, OPT_VM_LIMITS },
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
@@ -667,6 +790,8 @@ enum dxgd_config_result dxgd_config_parse(int argc, char **argv, struct dxgd_con
 	enum dxg_log_level cli_level = DXG_LOG_INFO, file_level = DXG_LOG_INFO;
 	uint32_t poll_us = 0;
 	uint32_t start_timeout_s = 0;	/* 0: not given */
+	const char **limits = NULL;
+	size_t limit_count = 0;
 	int opt;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -682,6 +807,17 @@ enum dxgd_config_result dxgd_config_parse(int argc, char **argv, struct dxgd_con
 			if (!parse_vm_option(optarg, &cli))
 				goto usage;
 			break;
+		case OPT_VM_LIMITS: {
+			const char **grown = realloc(limits, (limit_count + 1) * sizeof(*limits));
+
+			if (!grown) {
+				fprintf(stderr, "dxgd: out of memory\n");
+				goto usage;
+			}
+			limits = grown;
+			limits[limit_count++] = optarg;
+			break;
+		}
 		case OPT_CONFIG:
 			if (config_path) {
 				usage_error("--config given twice");
@@ -721,10 +857,12 @@ enum dxgd_config_result dxgd_config_parse(int argc, char **argv, struct dxgd_con
 		case 'h':
 			print_help();
 			dxgd_config_free(&cli);
+			free(limits);
 			return DXGD_CONFIG_EXIT_OK;
 		case OPT_VERSION:
 			printf("dxgd %s\n", DXGD_VERSION);
 			dxgd_config_free(&cli);
+			free(limits);
 			return DXGD_CONFIG_EXIT_OK;
 		case ':':
 			usage_error("option '%s' needs an argument", argv[optind - 1]);
@@ -775,9 +913,15 @@ enum dxgd_config_result dxgd_config_parse(int argc, char **argv, struct dxgd_con
 	}
 	if (!check_unique(cfg))
 		goto usage;
+	for (size_t i = 0; i < limit_count; i++) {
+		if (!apply_vm_limits(limits[i], cfg))
+			goto usage;
+	}
+	free(limits);
 	return DXGD_CONFIG_RUN;
 
 usage:
+	free(limits);
 	dxgd_config_free(&cli);
 	dxgd_config_free(cfg);
 	return DXGD_CONFIG_USAGE;

@@ -31,11 +31,21 @@ struct dxgd_socket_access {
 	gid_t group;		/* (gid_t)-1: keep the broker's group */
 };
 
+/* A VM memory limit that is not configured: the worker's default applies (memory.h). */
+#define DXGD_LIMIT_DEFAULT UINT64_MAX
+
 struct dxgd_vm_config {
 	char name[DXGD_VM_NAME_MAX + 1];
 	char socket[DXGD_SOCKET_PATH_MAX + 1];
 	uint64_t region_size;
 	struct dxgd_socket_access access;
+	/*
+	 * Memory limits, passed to the worker; DXGD_LIMIT_DEFAULT when not set. quota_bytes
+	 * applies to each adapter separately (unlimited by default).
+	 */
+	uint64_t quota_bytes;
+	uint64_t max_allocations;
+	uint64_t max_gpuva_entries;
 };
 
 struct dxgd_config {
@@ -59,6 +69,12 @@ void dxgd_config_free(struct dxgd_config *cfg);
 
 /* Exposed for tests and for the worker's argument checks. */
 bool dxgd_parse_size(const char *text, uint64_t *size);
+/*
+ * Sets one memory limit of `vm` from its ini key (quota_bytes, max_allocations,
+ * max_gpuva_entries). Returns false with a message naming `where` when key or value is bad.
+ */
+bool dxgd_vm_set_limit(struct dxgd_vm_config *vm, const char *where, const char *key,
+		       const char *value);
 bool dxgd_vm_name_valid(const char *name);
 
 #endif /* DXGD_CONFIG_H */

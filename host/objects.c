@@ -8,6 +8,8 @@
 
 #include <opendxg/handle.h>
 
+#include "memory.h"
+
 void sanitize_name(char *name)
 {
 	for (; *name; name++) {
@@ -19,12 +21,12 @@ void sanitize_name(char *name)
 }
 
 int vm_init(struct dxg_vm *vm, const struct vk_backend *vk, uint32_t generation,
-	    uint64_t heap_size, const struct dxg_vm_limits *limits)
+	    const struct dxg_vm_limits *limits, const struct vm_memory_setup *mem_setup)
 {
 	memset(vm, 0, sizeof(*vm));
 	vm->limits = *limits;
 	vm->generation = generation;
-	vm->heap_size = heap_size;
+	vm->heap_size = mem_setup && mem_setup->region ? mem_setup->heap_size : 0;
 	obj_list_init(&vm->processes);
 	handle_table_init(&vm->handles, limits->max_handles);
 	for (uint32_t i = 0; i < vk->adapter_count && i < DXGW_MAX_ADAPTERS; i++) {
@@ -38,12 +40,17 @@ int vm_init(struct dxg_vm *vm, const struct vk_backend *vk, uint32_t generation,
 		}
 		vm->adapter_count++;
 	}
+	if (memory_vm_init(vm, vk, mem_setup)) {
+		handle_table_fini(&vm->handles);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
 void vm_fini(struct dxg_vm *vm)
 {
 	vm_destroy_all_processes(vm);
+	memory_vm_fini(vm);
 	handle_table_fini(&vm->handles);
 	memset(vm, 0, sizeof(*vm));
 }
@@ -78,6 +85,7 @@ static void destroy_context(struct dxg_vm *vm, struct dxg_context *c)
 static void destroy_device(struct dxg_vm *vm, struct dxg_device *d)
 {
 	handle_table_mark_destroyed(&vm->handles, d->handle);
+	memory_device_destroy(vm, d);
 	while (!obj_list_empty(&d->contexts))
 		destroy_context(vm, obj_container_of(d->contexts.next, struct dxg_context, link));
 	obj_list_del(&d->link);
@@ -92,6 +100,7 @@ void vm_destroy_process(struct dxg_vm *vm, struct dxg_process *p)
 	handle_table_mark_destroyed(&vm->handles, p->handle);
 	while (!obj_list_empty(&p->devices))
 		destroy_device(vm, obj_container_of(p->devices.next, struct dxg_device, link));
+	memory_process_destroy(vm, p);
 	vm->counters.open_adapters -= p->open_adapters;
 	obj_list_del(&p->link);
 	vm->counters.processes--;
@@ -163,6 +172,7 @@ int process_close_adapter(struct dxg_vm *vm, struct dxg_process *p, uint32_t ada
 		if (d->adapter == a)
 			destroy_device(vm, d);
 	}
+	memory_process_adapter_closed(vm, p, a->index);
 	return 0;
 }
 
@@ -193,6 +203,9 @@ int process_create_device(struct dxg_vm *vm, struct dxg_process *p, uint32_t ada
 	d->adapter = a;
 	d->flags = flags;
 	obj_list_init(&d->contexts);
+	obj_list_init(&d->allocations);
+	obj_list_init(&d->resources);
+	obj_list_init(&d->paging_queues);
 	if (handle_table_alloc(&vm->handles, DXG_HTYPE_DEVICE, p->handle, d, &d->handle)) {
 		free(d);
 		return -ENOMEM;

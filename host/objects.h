@@ -5,8 +5,9 @@
  * created. Every object has a handle in the VM's handle table; process-scoped objects are owned by
  * their process's handle, so one process can never name another's objects.
  *
- * Destruction cascades: a context goes with its device, a device with its process or with the
- * process's last reference to the device's adapter, every process with a CONNECT. Functions return
+ * Destruction cascades: a context, allocation, resource or paging queue goes with its device
+ * (memory.h), a device with its process or with the process's last reference to the device's
+ * adapter, every process with a CONNECT. Functions return
  * 0 or a negative errno: -EINVAL for a handle that is bad, foreign, of the wrong type or already
  * destroyed, -ENOMEM for a quota or memory shortage.
  */
@@ -75,6 +76,7 @@ struct dxg_process {
 	struct obj_list devices;
 	uint32_t device_count;
 	uint32_t context_count;
+	struct process_memory *mem;	/* memory.c: GPU VA spaces, usage; NULL until used */
 };
 
 struct dxg_device {
@@ -85,6 +87,10 @@ struct dxg_device {
 	uint32_t flags;			/* d3dkmt_createdeviceflags */
 	struct obj_list contexts;
 	uint32_t context_count;
+	/* memory.h: standalone allocations, resources (with theirs), paging queues */
+	struct obj_list allocations;
+	struct obj_list resources;
+	struct obj_list paging_queues;
 };
 
 struct dxg_context {
@@ -142,14 +148,20 @@ struct dxg_vm {
 	struct dxg_vm_counters counters;
 	uint32_t generation;
 	uint64_t heap_size;		/* the region's host-visible heap */
+	struct vm_memory *mem;		/* memory.c */
 };
+
+struct process_memory;
+struct vm_memory;
+struct vm_memory_setup;
 
 /*
  * Sets up an empty VM serving the backend's adapters (each gets a VM-scoped handle). `vk` must
- * outlive the VM. Returns 0 or -ENOMEM.
+ * outlive the VM; so must the region `mem_setup` names (NULL: no region, default quotas, see
+ * memory.h). Returns 0 or -ENOMEM.
  */
 int vm_init(struct dxg_vm *vm, const struct vk_backend *vk, uint32_t generation,
-	    uint64_t heap_size, const struct dxg_vm_limits *limits);
+	    const struct dxg_vm_limits *limits, const struct vm_memory_setup *mem_setup);
 void vm_fini(struct dxg_vm *vm);
 
 /* Destroys every process and what it owns (CONNECT: a new guest driver instance). */

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <misc/opendxg.h>
+
 /*
  * Every multi-byte field is read with dxg_get_le*() (compat.h), so the decoder neither depends on the
  * alignment of the record buffer nor on the host's byte order.
@@ -132,6 +134,464 @@ static int decode_create_context(const unsigned char *b, uint32_t size, struct d
 	return 0;
 }
 
+/* ---- 0x04xx memory ---- */
+
+#define GET32(type, member) dxg_get_le32(b + FIELD(type, member))
+#define GET64(type, member) dxg_get_le64(b + FIELD(type, member))
+
+/* Padding after `used` bytes up to `padded` must be zero: nothing unchecked rides along. */
+static bool padding_zero(const unsigned char *p, uint32_t used, uint32_t padded)
+{
+	for (uint32_t i = used; i < padded; i++) {
+		if (p[i])
+			return false;
+	}
+	return true;
+}
+
+/* A u32 list of `count` entries at `list`, zero padded to 8 bytes. */
+static bool list_ok(const unsigned char *list, uint32_t count)
+{
+	return padding_zero(list, count * 4u, dxgw_list_bytes(count));
+}
+
+/*
+ * KMD private data the guest translated into one descriptor: the opendxg_alloc_priv header, plus
+ * the SPIR-V words for a program. WSL bounds runtime + KMD data by DXGW_MAX_ALLOC_PRIV.
+ */
+static uint64_t kmd_priv_size(uint32_t code_size)
+{
+	return sizeof(struct opendxg_alloc_priv) + (uint64_t)code_size;
+}
+
+void dxgw_get_alloc_desc(const struct dxgw_request *req, uint32_t i, struct dxgw_alloc_info *out)
+{
+	const unsigned char *b = req->create_allocation.descs + (size_t)i *
+				 sizeof(struct dxgw_alloc_desc);
+
+	out->kind = GET32(struct dxgw_alloc_desc, kind);
+	out->flags = GET32(struct dxgw_alloc_desc, flags);
+	out->size = GET64(struct dxgw_alloc_desc, size);
+	out->priority = GET32(struct dxgw_alloc_desc, priority);
+	out->code_size = GET32(struct dxgw_alloc_desc, code_size);
+}
+
+static bool alloc_desc_valid(const struct dxgw_alloc_info *d)
+{
+	if (d->flags != 0 || d->size == 0)
+		return false;
+	switch (d->kind) {
+	case OPENDXG_ALLOC_KIND_HOST_VISIBLE:
+	case OPENDXG_ALLOC_KIND_DEVICE_LOCAL:
+		return d->code_size == 0;
+	case OPENDXG_ALLOC_KIND_PROGRAM:
+		/* The smallest SPIR-V module is its 5-word header. */
+		return d->code_size >= 20 && d->code_size % 4 == 0 && d->size == d->code_size;
+	default:
+		return false;
+	}
+}
+
+static int decode_create_allocation(const unsigned char *b, uint32_t size,
+				    struct dxgw_request *req)
+{
+	const uint32_t fixed = sizeof(struct dxgw_create_allocation_req);
+	uint32_t flags = GET32(struct dxgw_create_allocation_req, flags);
+	uint32_t count = GET32(struct dxgw_create_allocation_req, alloc_count);
+	uint32_t runtime = GET32(struct dxgw_create_allocation_req, runtime_data_size);
+	uint32_t resource = GET32(struct dxgw_create_allocation_req, resource);
+	const uint32_t shared_needs = D3DKMT_CREATEALLOCATION_FLAG_CREATE_RESOURCE |
+				      D3DKMT_CREATEALLOCATION_FLAG_NT_SECURITY_SHARING;
+	uint64_t priv_total, offset, code_offset;
+
+	if (GET32(struct dxgw_create_allocation_req, reserved0) != 0)
+		return -EINVAL;
+	if (flags & ~DXGW_CREATE_ALLOCATION_FLAGS)
+		return -EINVAL;
+	if ((flags & D3DKMT_CREATEALLOCATION_FLAG_CREATE_SHARED) &&
+	    (flags & shared_needs) != shared_needs)
+		return -EINVAL;
+	if (count == 0 || count > DXGW_MAX_ALLOCATIONS)
+		return -EINVAL;
+	/* A new resource has no handle yet; runtime data belongs to a new resource only. */
+	if (flags & D3DKMT_CREATEALLOCATION_FLAG_CREATE_RESOURCE) {
+		if (resource != 0)
+			return -EINVAL;
+	} else if (runtime != 0) {
+		return -EINVAL;
+	}
+	if (runtime > DXGW_MAX_ALLOC_PRIV)
+		return -EINVAL;
+
+	/* Every bound below is small (counts and sizes checked first): u64 sums cannot wrap. */
+	offset = fixed + (uint64_t)dxgw_pad8(runtime);
+	if (offset + (uint64_t)count * sizeof(struct dxgw_alloc_desc) > size)
+		return -EINVAL;
+	if (!padding_zero(b + fixed, runtime, dxgw_pad8(runtime)))
+		return -EINVAL;
+	req->create_allocation.device = GET32(struct dxgw_create_allocation_req, device);
+	req->create_allocation.resource = resource;
+	req->create_allocation.flags = flags;
+	req->create_allocation.alloc_count = count;
+	req->create_allocation.runtime_data_size = runtime;
+	req->create_allocation.runtime_data = runtime ? b + fixed : NULL;
+	req->create_allocation.descs = b + offset;
+
+	priv_total = runtime;
+	code_offset = offset + (uint64_t)count * sizeof(struct dxgw_alloc_desc);
+	req->create_allocation.code = NULL;
+	for (uint32_t i = 0; i < count; i++) {
+		struct dxgw_alloc_info d;
+
+		dxgw_get_alloc_desc(req, i, &d);
+		if (!alloc_desc_valid(&d))
+			return -EINVAL;
+		priv_total += kmd_priv_size(d.code_size);
+		if (priv_total > DXGW_MAX_ALLOC_PRIV)
+			return -EINVAL;
+		if (d.code_size) {
+			if (code_offset + dxgw_pad8(d.code_size) > size)
+				return -EINVAL;
+			if (!padding_zero(b + code_offset, d.code_size, dxgw_pad8(d.code_size)))
+				return -EINVAL;
+			if (!req->create_allocation.code)
+				req->create_allocation.code = b + code_offset;
+			code_offset += dxgw_pad8(d.code_size);
+		}
+	}
+	if (code_offset != size)
+		return -EINVAL;
+	return 0;
+}
+
+/* A list of `count` u32 entries (maybe 0) must follow the fixed part exactly. */
+static int take_list(const unsigned char *b, uint32_t size, uint32_t fixed, uint32_t count,
+		     const unsigned char **list)
+{
+	if (size != fixed + dxgw_list_bytes(count) || !list_ok(b + fixed, count))
+		return -EINVAL;
+	*list = count ? b + fixed : NULL;
+	return 0;
+}
+
+static int decode_destroy_allocation(const unsigned char *b, uint32_t size,
+				     struct dxgw_request *req)
+{
+	uint32_t resource = GET32(struct dxgw_destroy_allocation_req, resource);
+	uint32_t count = GET32(struct dxgw_destroy_allocation_req, alloc_count);
+	uint32_t flags = GET32(struct dxgw_destroy_allocation_req, flags);
+
+	if (flags & ~DXGW_DESTROY_ALLOCATION_FLAGS_MASK)
+		return -EINVAL;
+	/* Exactly one of: a resource, or a list of standalone allocations. */
+	if ((resource != 0) != (count == 0) || count > DXGW_MAX_ALLOCATIONS)
+		return -EINVAL;
+	req->destroy_allocation.device = GET32(struct dxgw_destroy_allocation_req, device);
+	req->destroy_allocation.resource = resource;
+	req->destroy_allocation.count = count;
+	req->destroy_allocation.flags = flags;
+	return take_list(b, size, sizeof(struct dxgw_destroy_allocation_req), count,
+			 &req->destroy_allocation.handles);
+}
+
+static int decode_lock(const unsigned char *b, uint32_t size, struct dxgw_request *req)
+{
+	(void)size;
+	if (GET32(struct dxgw_lock_req, flags) != 0 || GET32(struct dxgw_lock_req, reserved0) != 0)
+		return -EINVAL;
+	req->lock.device = GET32(struct dxgw_lock_req, device);
+	req->lock.allocation = GET32(struct dxgw_lock_req, allocation);
+	return 0;
+}
+
+static int decode_video_memory(const unsigned char *b, uint32_t size, struct dxgw_request *req)
+{
+	uint32_t group = GET32(struct dxgw_video_memory_req, segment_group);
+	uint64_t reservation = GET64(struct dxgw_video_memory_req, reservation);
+
+	(void)size;
+	if (group != D3DKMT_MEMORY_SEGMENT_GROUP_LOCAL &&
+	    group != D3DKMT_MEMORY_SEGMENT_GROUP_NON_LOCAL)
+		return -EINVAL;
+	/* The query has no input besides the group: its reservation word is reserved. */
+	if (req->opcode == DXGW_OP_QUERY_VIDEO_MEMORY && reservation != 0)
+		return -EINVAL;
+	req->video_memory.adapter = GET32(struct dxgw_video_memory_req, adapter);
+	req->video_memory.segment_group = group;
+	req->video_memory.reservation = reservation;
+	return 0;
+}
+
+static int decode_alloc_list(const unsigned char *b, uint32_t size, struct dxgw_request *req)
+{
+	const uint32_t fixed = sizeof(struct dxgw_alloc_list_req);
+	uint32_t resource = GET32(struct dxgw_alloc_list_req, resource);
+	uint32_t count = GET32(struct dxgw_alloc_list_req, count);
+	uint32_t values, list_end;
+
+	if (GET32(struct dxgw_alloc_list_req, reserved0) != 0)
+		return -EINVAL;
+	if ((resource != 0) != (count == 0) || count > DXGW_MAX_RESIDENCY_HANDLES)
+		return -EINVAL;
+	req->alloc_list.device = GET32(struct dxgw_alloc_list_req, device);
+	req->alloc_list.resource = resource;
+	req->alloc_list.count = count;
+	list_end = fixed + dxgw_list_bytes(count);
+	values = req->opcode == DXGW_OP_SET_PRIORITY ? (count ? count : 1) : 0;
+	if (size != list_end + dxgw_list_bytes(values) || !list_ok(b + fixed, count) ||
+	    !list_ok(b + list_end, values))
+		return -EINVAL;
+	req->alloc_list.handles = count ? b + fixed : NULL;
+	req->alloc_list.values = values ? b + list_end : NULL;
+	return 0;
+}
+
+static int decode_offer(const unsigned char *b, uint32_t size, struct dxgw_request *req)
+{
+	uint32_t count = GET32(struct dxgw_offer_req, count);
+	uint32_t priority = GET32(struct dxgw_offer_req, priority);
+	uint32_t flags = GET32(struct dxgw_offer_req, flags);
+	uint32_t resources = GET32(struct dxgw_offer_req, resources);
+
+	if (GET32(struct dxgw_offer_req, reserved0) != 0 || resources > 1)
+		return -EINVAL;
+	if (count == 0 || count > DXGW_MAX_RESIDENCY_HANDLES)
+		return -EINVAL;
+	if (priority < D3DKMT_OFFER_PRIORITY_LOW || priority > D3DKMT_OFFER_PRIORITY_AUTO)
+		return -EINVAL;
+	if (flags & ~DXGW_OFFER_FLAGS_MASK)
+		return -EINVAL;
+	req->offer.device = GET32(struct dxgw_offer_req, device);
+	req->offer.count = count;
+	req->offer.priority = priority;
+	req->offer.flags = flags;
+	req->offer.resources = resources != 0;
+	return take_list(b, size, sizeof(struct dxgw_offer_req), count, &req->offer.handles);
+}
+
+static int decode_reclaim(const unsigned char *b, uint32_t size, struct dxgw_request *req)
+{
+	uint32_t count = GET32(struct dxgw_reclaim_req, count);
+	uint32_t resources = GET32(struct dxgw_reclaim_req, resources);
+
+	if (GET32(struct dxgw_reclaim_req, reserved0) != 0 || resources > 1)
+		return -EINVAL;
+	if (count == 0 || count > DXGW_MAX_RESIDENCY_HANDLES)
+		return -EINVAL;
+	req->reclaim.paging_queue = GET32(struct dxgw_reclaim_req, paging_queue);
+	req->reclaim.count = count;
+	req->reclaim.resources = resources != 0;
+	return take_list(b, size, sizeof(struct dxgw_reclaim_req), count, &req->reclaim.handles);
+}
+
+static int decode_update_alloc_property(const unsigned char *b, uint32_t size,
+					struct dxgw_request *req)
+{
+	uint32_t mask = GET32(struct dxgw_update_alloc_property_req, property_mask);
+	uint32_t flags = GET32(struct dxgw_update_alloc_property_req, flags);
+	uint32_t set = GET32(struct dxgw_update_alloc_property_req, supported_segment_set);
+	uint32_t preferred = GET32(struct dxgw_update_alloc_property_req, preferred_segment);
+
+	(void)size;
+	if (mask == 0 || (mask & ~DXGW_UPDATE_ALLOC_PROPERTY_SET_MASK))
+		return -EINVAL;
+	if (flags & ~DXGW_UPDATE_ALLOC_PROPERTY_FLAGS_MASK)
+		return -EINVAL;
+	if (set & ~DXGW_SEGMENT_SET_MASK)
+		return -EINVAL;
+	/* 0: no preference; otherwise one of the two segment ids. */
+	if (preferred > DXGW_SEGMENT_HOST_VISIBLE)
+		return -EINVAL;
+	req->update_alloc_property.paging_queue =
+		GET32(struct dxgw_update_alloc_property_req, paging_queue);
+	req->update_alloc_property.allocation =
+		GET32(struct dxgw_update_alloc_property_req, allocation);
+	req->update_alloc_property.supported_segment_set = set;
+	req->update_alloc_property.preferred_segment = preferred;
+	req->update_alloc_property.flags = flags;
+	req->update_alloc_property.property_mask = mask;
+	return 0;
+}
+
+static int decode_create_paging_queue(const unsigned char *b, uint32_t size,
+				      struct dxgw_request *req)
+{
+	int32_t priority = (int32_t)GET32(struct dxgw_create_paging_queue_req, priority);
+
+	(void)size;
+	if (priority < D3DDDI_PAGINGQUEUE_PRIORITY_BELOW_NORMAL ||
+	    priority > D3DDDI_PAGINGQUEUE_PRIORITY_ABOVE_NORMAL)
+		return -EINVAL;
+	req->create_paging_queue.device = GET32(struct dxgw_create_paging_queue_req, device);
+	req->create_paging_queue.priority = priority;
+	return 0;
+}
+
+static int decode_make_resident(const unsigned char *b, uint32_t size, struct dxgw_request *req)
+{
+	const uint32_t fixed = sizeof(struct dxgw_make_resident_req);
+	uint32_t count = GET32(struct dxgw_make_resident_req, count);
+	uint32_t flags = GET32(struct dxgw_make_resident_req, flags);
+	uint32_t has_priorities = GET32(struct dxgw_make_resident_req, has_priorities);
+	uint32_t list_end, values;
+
+	if (count == 0 || count > DXGW_MAX_RESIDENCY_HANDLES || has_priorities > 1)
+		return -EINVAL;
+	if (flags & ~DXGW_MAKE_RESIDENT_FLAGS_MASK)
+		return -EINVAL;
+	list_end = fixed + dxgw_list_bytes(count);
+	values = has_priorities ? count : 0;
+	if (size != list_end + dxgw_list_bytes(values) || !list_ok(b + fixed, count) ||
+	    !list_ok(b + list_end, values))
+		return -EINVAL;
+	req->make_resident.paging_queue = GET32(struct dxgw_make_resident_req, paging_queue);
+	req->make_resident.count = count;
+	req->make_resident.flags = flags;
+	req->make_resident.handles = b + fixed;
+	req->make_resident.priorities = values ? b + list_end : NULL;
+	return 0;
+}
+
+static int decode_evict(const unsigned char *b, uint32_t size, struct dxgw_request *req)
+{
+	uint32_t count = GET32(struct dxgw_evict_req, count);
+	uint32_t flags = GET32(struct dxgw_evict_req, flags);
+
+	if (GET32(struct dxgw_evict_req, reserved0) != 0)
+		return -EINVAL;
+	if (count == 0 || count > DXGW_MAX_RESIDENCY_HANDLES || (flags & ~DXGW_EVICT_FLAGS_MASK))
+		return -EINVAL;
+	req->evict.device = GET32(struct dxgw_evict_req, device);
+	req->evict.count = count;
+	req->evict.flags = flags;
+	return take_list(b, size, sizeof(struct dxgw_evict_req), count, &req->evict.handles);
+}
+
+static int decode_reserve_gpu_va(const unsigned char *b, uint32_t size, struct dxgw_request *req)
+{
+	uint32_t type = GET32(struct dxgw_reserve_gpu_va_req, reservation_type);
+
+	(void)size;
+	if (GET32(struct dxgw_reserve_gpu_va_req, reserved0) != 0)
+		return -EINVAL;
+	if (type > D3DDDIGPUVA_RESERVE_NO_COMMIT)
+		return -EINVAL;
+	req->reserve_gpu_va.adapter = GET32(struct dxgw_reserve_gpu_va_req, adapter);
+	req->reserve_gpu_va.paging_queue = GET32(struct dxgw_reserve_gpu_va_req, paging_queue);
+	/* Naming neither an adapter nor a queue names no address space. */
+	if (!req->reserve_gpu_va.adapter && !req->reserve_gpu_va.paging_queue)
+		return -EINVAL;
+	req->reserve_gpu_va.base_address = GET64(struct dxgw_reserve_gpu_va_req, base_address);
+	req->reserve_gpu_va.minimum_address =
+		GET64(struct dxgw_reserve_gpu_va_req, minimum_address);
+	req->reserve_gpu_va.maximum_address =
+		GET64(struct dxgw_reserve_gpu_va_req, maximum_address);
+	req->reserve_gpu_va.size = GET64(struct dxgw_reserve_gpu_va_req, size);
+	req->reserve_gpu_va.reservation_type = type;
+	req->reserve_gpu_va.driver_protection =
+		GET64(struct dxgw_reserve_gpu_va_req, driver_protection);
+	return 0;
+}
+
+static int decode_map_gpu_va(const unsigned char *b, uint32_t size, struct dxgw_request *req)
+{
+	uint64_t protection = GET64(struct dxgw_map_gpu_va_req, protection);
+
+	(void)size;
+	if (protection & ~DXGW_GPUVA_PROTECTION_MASK)
+		return -EINVAL;
+	req->map_gpu_va.paging_queue = GET32(struct dxgw_map_gpu_va_req, paging_queue);
+	req->map_gpu_va.allocation = GET32(struct dxgw_map_gpu_va_req, allocation);
+	req->map_gpu_va.base_address = GET64(struct dxgw_map_gpu_va_req, base_address);
+	req->map_gpu_va.minimum_address = GET64(struct dxgw_map_gpu_va_req, minimum_address);
+	req->map_gpu_va.maximum_address = GET64(struct dxgw_map_gpu_va_req, maximum_address);
+	req->map_gpu_va.offset_in_pages = GET64(struct dxgw_map_gpu_va_req, offset_in_pages);
+	req->map_gpu_va.size_in_pages = GET64(struct dxgw_map_gpu_va_req, size_in_pages);
+	req->map_gpu_va.protection = protection;
+	req->map_gpu_va.driver_protection = GET64(struct dxgw_map_gpu_va_req, driver_protection);
+	return 0;
+}
+
+static int decode_free_gpu_va(const unsigned char *b, uint32_t size, struct dxgw_request *req)
+{
+	(void)size;
+	if (GET32(struct dxgw_free_gpu_va_req, reserved0) != 0)
+		return -EINVAL;
+	req->free_gpu_va.adapter = GET32(struct dxgw_free_gpu_va_req, adapter);
+	req->free_gpu_va.base_address = GET64(struct dxgw_free_gpu_va_req, base_address);
+	req->free_gpu_va.size = GET64(struct dxgw_free_gpu_va_req, size);
+	return 0;
+}
+
+void dxgw_get_gpu_va_op(const struct dxgw_request *req, uint32_t i,
+			struct dxgw_gpu_va_op_info *out)
+{
+	const unsigned char *b = req->update_gpu_va.ops + (size_t)i * sizeof(struct dxgw_gpu_va_op);
+
+	out->operation = GET32(struct dxgw_gpu_va_op, operation);
+	out->base_address = GET64(struct dxgw_gpu_va_op, base_address);
+	out->size = GET64(struct dxgw_gpu_va_op, size);
+	out->dest_address = GET64(struct dxgw_gpu_va_op, dest_address);
+	out->allocation = GET32(struct dxgw_gpu_va_op, allocation);
+	out->allocation_offset = GET64(struct dxgw_gpu_va_op, allocation_offset);
+	out->protection = GET64(struct dxgw_gpu_va_op, protection);
+	out->driver_protection = GET64(struct dxgw_gpu_va_op, driver_protection);
+}
+
+/* Fields an operation does not use are reserved for it: MBZ (wire.h). */
+static bool gpu_va_op_valid(const unsigned char *b)
+{
+	uint32_t op = GET32(struct dxgw_gpu_va_op, operation);
+	bool maps = op == D3DDDI_UPDATEGPUVIRTUALADDRESS_MAP ||
+		    op == D3DDDI_UPDATEGPUVIRTUALADDRESS_MAP_PROTECT;
+	uint64_t protection = GET64(struct dxgw_gpu_va_op, protection);
+
+	if (op > D3DDDI_UPDATEGPUVIRTUALADDRESS_MAP_PROTECT)
+		return false;
+	if (GET32(struct dxgw_gpu_va_op, reserved0) || GET32(struct dxgw_gpu_va_op, reserved1))
+		return false;
+	if (op != D3DDDI_UPDATEGPUVIRTUALADDRESS_COPY && GET64(struct dxgw_gpu_va_op, dest_address))
+		return false;
+	if (!maps && (GET32(struct dxgw_gpu_va_op, allocation) ||
+		      GET64(struct dxgw_gpu_va_op, allocation_offset)))
+		return false;
+	if (op != D3DDDI_UPDATEGPUVIRTUALADDRESS_MAP_PROTECT &&
+	    op != D3DDDI_UPDATEGPUVIRTUALADDRESS_UNMAP && protection)
+		return false;
+	if (protection & ~DXGW_GPUVA_PROTECTION_MASK)
+		return false;
+	if (op != D3DDDI_UPDATEGPUVIRTUALADDRESS_MAP_PROTECT &&
+	    GET64(struct dxgw_gpu_va_op, driver_protection))
+		return false;
+	return true;
+}
+
+static int decode_update_gpu_va(const unsigned char *b, uint32_t size, struct dxgw_request *req)
+{
+	const uint32_t fixed = sizeof(struct dxgw_update_gpu_va_req);
+	uint32_t n = GET32(struct dxgw_update_gpu_va_req, num_operations);
+	uint32_t flags = GET32(struct dxgw_update_gpu_va_req, flags);
+
+	if (GET32(struct dxgw_update_gpu_va_req, reserved0) != 0)
+		return -EINVAL;
+	if (n == 0 || n > DXGW_MAX_GPUVA_OPS || (flags & ~DXGW_UPDATE_GPU_VA_FLAGS_MASK))
+		return -EINVAL;
+	if (size != fixed + n * sizeof(struct dxgw_gpu_va_op))
+		return -EINVAL;
+	for (uint32_t i = 0; i < n; i++) {
+		if (!gpu_va_op_valid(b + fixed + (size_t)i * sizeof(struct dxgw_gpu_va_op)))
+			return -EINVAL;
+	}
+	req->update_gpu_va.device = GET32(struct dxgw_update_gpu_va_req, device);
+	req->update_gpu_va.context = GET32(struct dxgw_update_gpu_va_req, context);
+	req->update_gpu_va.fence_object = GET32(struct dxgw_update_gpu_va_req, fence_object);
+	req->update_gpu_va.num_operations = n;
+	req->update_gpu_va.fence_value = GET64(struct dxgw_update_gpu_va_req, fence_value);
+	req->update_gpu_va.flags = flags;
+	req->update_gpu_va.ops = b + fixed;
+	return 0;
+}
+
 static const struct opcode_desc opcodes[] = {
 	{ DXGW_OP_CONNECT, "CONNECT", false, sizeof(struct dxgw_connect_req), false,
 	  decode_connect },
@@ -154,6 +614,41 @@ static const struct opcode_desc opcodes[] = {
 	  sizeof(struct dxgw_create_context_req), true, decode_create_context },
 	{ DXGW_OP_DESTROY_CONTEXT, "DESTROY_CONTEXT", true, sizeof(struct dxgw_destroy_req), false,
 	  decode_destroy },
+	{ DXGW_OP_CREATE_ALLOCATION, "CREATE_ALLOCATION", true,
+	  sizeof(struct dxgw_create_allocation_req), true, decode_create_allocation },
+	{ DXGW_OP_DESTROY_ALLOCATION, "DESTROY_ALLOCATION", true,
+	  sizeof(struct dxgw_destroy_allocation_req), true, decode_destroy_allocation },
+	{ DXGW_OP_LOCK, "LOCK", true, sizeof(struct dxgw_lock_req), false, decode_lock },
+	{ DXGW_OP_UNLOCK, "UNLOCK", true, sizeof(struct dxgw_lock_req), false, decode_lock },
+	{ DXGW_OP_QUERY_VIDEO_MEMORY, "QUERY_VIDEO_MEMORY", true,
+	  sizeof(struct dxgw_video_memory_req), false, decode_video_memory },
+	{ DXGW_OP_CHANGE_RESERVATION, "CHANGE_RESERVATION", true,
+	  sizeof(struct dxgw_video_memory_req), false, decode_video_memory },
+	{ DXGW_OP_QUERY_RESIDENCY, "QUERY_RESIDENCY", true, sizeof(struct dxgw_alloc_list_req),
+	  true, decode_alloc_list },
+	{ DXGW_OP_SET_PRIORITY, "SET_PRIORITY", true, sizeof(struct dxgw_alloc_list_req), true,
+	  decode_alloc_list },
+	{ DXGW_OP_GET_PRIORITY, "GET_PRIORITY", true, sizeof(struct dxgw_alloc_list_req), true,
+	  decode_alloc_list },
+	{ DXGW_OP_OFFER, "OFFER", true, sizeof(struct dxgw_offer_req), true, decode_offer },
+	{ DXGW_OP_RECLAIM, "RECLAIM", true, sizeof(struct dxgw_reclaim_req), true, decode_reclaim },
+	{ DXGW_OP_UPDATE_ALLOC_PROPERTY, "UPDATE_ALLOC_PROPERTY", true,
+	  sizeof(struct dxgw_update_alloc_property_req), false, decode_update_alloc_property },
+	{ DXGW_OP_CREATE_PAGING_QUEUE, "CREATE_PAGING_QUEUE", true,
+	  sizeof(struct dxgw_create_paging_queue_req), false, decode_create_paging_queue },
+	{ DXGW_OP_DESTROY_PAGING_QUEUE, "DESTROY_PAGING_QUEUE", true,
+	  sizeof(struct dxgw_destroy_req), false, decode_destroy },
+	{ DXGW_OP_MAKE_RESIDENT, "MAKE_RESIDENT", true, sizeof(struct dxgw_make_resident_req),
+	  true, decode_make_resident },
+	{ DXGW_OP_EVICT, "EVICT", true, sizeof(struct dxgw_evict_req), true, decode_evict },
+	{ DXGW_OP_RESERVE_GPU_VA, "RESERVE_GPU_VA", true, sizeof(struct dxgw_reserve_gpu_va_req),
+	  false, decode_reserve_gpu_va },
+	{ DXGW_OP_MAP_GPU_VA, "MAP_GPU_VA", true, sizeof(struct dxgw_map_gpu_va_req), false,
+	  decode_map_gpu_va },
+	{ DXGW_OP_FREE_GPU_VA, "FREE_GPU_VA", true, sizeof(struct dxgw_free_gpu_va_req), false,
+	  decode_free_gpu_va },
+	{ DXGW_OP_UPDATE_GPU_VA, "UPDATE_GPU_VA", true, sizeof(struct dxgw_update_gpu_va_req),
+	  true, decode_update_gpu_va },
 };
 
 static const struct opcode_desc *find_opcode(uint16_t opcode)

@@ -31,6 +31,65 @@
 	 D3DDDI_CREATECONTEXT_FLAG_DISABLE_GPU_TIMEOUT | \
 	 D3DDDI_CREATECONTEXT_FLAG_SYNCHRONIZATION_ONLY | \
 	 D3DDDI_CREATECONTEXT_FLAG_HW_QUEUE_SUPPORTED)
+#define DXGW_DESTROY_ALLOCATION_FLAGS_MASK \
+	(D3DDDICB_DESTROYALLOCATION2_FLAG_ASSUME_NOT_IN_USE | \
+	 D3DDDICB_DESTROYALLOCATION2_FLAG_SYNCHRONOUS_DESTROY | \
+	 D3DDDICB_DESTROYALLOCATION2_FLAG_SYSTEM_USE_ONLY)
+#define DXGW_OFFER_FLAGS_MASK (D3DKMT_OFFER_FLAG_OFFER_IMMEDIATELY | D3DKMT_OFFER_FLAG_ALLOW_DECOMMIT)
+#define DXGW_MAKE_RESIDENT_FLAGS_MASK \
+	(D3DDDI_MAKERESIDENT_FLAG_CANT_TRIM_FURTHER | D3DDDI_MAKERESIDENT_FLAG_MUST_SUCCEED)
+#define DXGW_EVICT_FLAGS_MASK \
+	(D3DDDI_EVICT_FLAG_EVICT_ONLY_IF_NECESSARY | D3DDDI_EVICT_FLAG_NOT_WRITTEN_TO)
+#define DXGW_UPDATE_ALLOC_PROPERTY_FLAGS_MASK D3DDDI_UPDATEALLOCPROPERTY_FLAG_ACCESSED_PHYSICALLY
+#define DXGW_UPDATE_ALLOC_PROPERTY_SET_MASK \
+	(D3DDDI_UPDATEALLOCPROPERTY_SET_ACCESSED_PHYSICALLY | \
+	 D3DDDI_UPDATEALLOCPROPERTY_SET_SUPPORTED_SEGMENT_SET | \
+	 D3DDDI_UPDATEALLOCPROPERTY_SET_PREFERRED_SEGMENT)
+/* Segment ids are 1 (DXGW_SEGMENT_LOCAL) and 2 (DXGW_SEGMENT_HOST_VISIBLE): set bits 0 and 1. */
+#define DXGW_SEGMENT_SET_MASK 0x3u
+#define DXGW_GPUVA_PROTECTION_MASK \
+	(D3DDDIGPUVA_PROTECTION_WRITE | D3DDDIGPUVA_PROTECTION_EXECUTE | \
+	 D3DDDIGPUVA_PROTECTION_ZERO | D3DDDIGPUVA_PROTECTION_NO_ACCESS | \
+	 D3DDDIGPUVA_PROTECTION_SYSTEM_USE_ONLY)
+#define DXGW_UPDATE_GPU_VA_FLAGS_MASK D3DKMT_UPDATEGPUVIRTUALADDRESS_FLAG_DO_NOT_WAIT
+
+/* The bytes a list of `count` u32 handles or values occupies on the wire (zero padded to 8). */
+static inline uint32_t dxgw_list_bytes(uint32_t count)
+{
+	return (count * 4u + 7u) & ~7u;
+}
+
+static inline uint32_t dxgw_pad8(uint32_t bytes)
+{
+	return (bytes + 7u) & ~7u;
+}
+
+/* Element i of a u32 list that the decoder has already bounded. */
+static inline uint32_t dxgw_list_get(const unsigned char *list, uint32_t i)
+{
+	return dxg_get_le32(list + (size_t)i * 4u);
+}
+
+/* One CREATE_ALLOCATION descriptor, host endian (validated by the decoder). */
+struct dxgw_alloc_info {
+	uint32_t kind;
+	uint32_t flags;
+	uint64_t size;
+	uint32_t priority;
+	uint32_t code_size;
+};
+
+/* One UPDATE_GPU_VA operation, host endian (validated by the decoder). */
+struct dxgw_gpu_va_op_info {
+	uint32_t operation;
+	uint64_t base_address;
+	uint64_t size;
+	uint64_t dest_address;
+	uint32_t allocation;
+	uint64_t allocation_offset;
+	uint64_t protection;
+	uint64_t driver_protection;
+};
 
 struct dxgw_request {
 	uint16_t opcode;
@@ -71,8 +130,127 @@ struct dxgw_request {
 			uint32_t priv_size;	/* 0..DXGW_MAX_CONTEXT_PRIV */
 			const unsigned char *priv;	/* into the private record copy, NULL if 0 */
 		} create_context;
+		/*
+		 * Memory opcodes. Lists point into the private record copy and hold exactly
+		 * `count` entries (read them with dxgw_list_get()); descriptors and operations
+		 * are read with dxgw_get_alloc_desc() / dxgw_get_gpu_va_op().
+		 */
+		struct {
+			uint32_t device;
+			uint32_t resource;
+			uint32_t flags;
+			uint32_t alloc_count;		/* 1..DXGW_MAX_ALLOCATIONS */
+			uint32_t runtime_data_size;
+			const unsigned char *runtime_data;	/* NULL if 0 */
+			const unsigned char *descs;	/* alloc_count wire descriptors */
+			/* Program code in descriptor order, each padded to 8 bytes; NULL if none. */
+			const unsigned char *code;
+		} create_allocation;
+		struct {
+			uint32_t device;
+			uint32_t resource;		/* non-zero exactly when count is 0 */
+			uint32_t count;
+			uint32_t flags;
+			const unsigned char *handles;
+		} destroy_allocation;
+		struct {
+			uint32_t device;
+			uint32_t allocation;
+		} lock;		/* LOCK, UNLOCK */
+		struct {
+			uint32_t adapter;
+			uint32_t segment_group;		/* LOCAL or NON_LOCAL */
+			uint64_t reservation;		/* 0 for QUERY_VIDEO_MEMORY */
+		} video_memory;	/* QUERY_VIDEO_MEMORY, CHANGE_RESERVATION */
+		struct {
+			uint32_t device;
+			uint32_t resource;		/* non-zero exactly when count is 0 */
+			uint32_t count;
+			const unsigned char *handles;
+			const unsigned char *values;	/* SET_PRIORITY: max(count, 1) values */
+		} alloc_list;	/* QUERY_RESIDENCY, SET_PRIORITY, GET_PRIORITY */
+		struct {
+			uint32_t device;
+			uint32_t count;
+			uint32_t priority;		/* D3DKMT_OFFER_PRIORITY_LOW..AUTO */
+			uint32_t flags;
+			bool resources;
+			const unsigned char *handles;
+		} offer;
+		struct {
+			uint32_t paging_queue;
+			uint32_t count;
+			bool resources;
+			const unsigned char *handles;
+		} reclaim;
+		struct {
+			uint32_t paging_queue;
+			uint32_t allocation;
+			uint32_t supported_segment_set;
+			uint32_t preferred_segment;
+			uint32_t flags;
+			uint32_t property_mask;		/* at least one bit */
+		} update_alloc_property;
+		struct {
+			uint32_t device;
+			int32_t priority;		/* -1..1 */
+		} create_paging_queue;
+		struct {
+			uint32_t paging_queue;
+			uint32_t count;
+			uint32_t flags;
+			const unsigned char *handles;
+			const unsigned char *priorities;	/* NULL without priorities */
+		} make_resident;
+		struct {
+			uint32_t device;
+			uint32_t count;
+			uint32_t flags;
+			const unsigned char *handles;
+		} evict;
+		struct {
+			uint32_t adapter;
+			uint32_t paging_queue;
+			uint64_t base_address;
+			uint64_t minimum_address;
+			uint64_t maximum_address;
+			uint64_t size;
+			uint32_t reservation_type;	/* D3DDDIGPUVA_RESERVE_* */
+			uint64_t driver_protection;
+		} reserve_gpu_va;
+		struct {
+			uint32_t paging_queue;
+			uint32_t allocation;
+			uint64_t base_address;
+			uint64_t minimum_address;
+			uint64_t maximum_address;
+			uint64_t offset_in_pages;
+			uint64_t size_in_pages;
+			uint64_t protection;
+			uint64_t driver_protection;
+		} map_gpu_va;
+		struct {
+			uint32_t adapter;
+			uint64_t base_address;
+			uint64_t size;
+		} free_gpu_va;
+		struct {
+			uint32_t device;
+			uint32_t context;
+			uint32_t fence_object;
+			uint32_t num_operations;	/* 1..DXGW_MAX_GPUVA_OPS */
+			uint64_t fence_value;
+			uint32_t flags;
+			const unsigned char *ops;
+		} update_gpu_va;
 	};
 };
+
+/* Descriptor i of a decoded CREATE_ALLOCATION (i < alloc_count). */
+void dxgw_get_alloc_desc(const struct dxgw_request *req, uint32_t i, struct dxgw_alloc_info *out);
+/* Operation i of a decoded UPDATE_GPU_VA (i < num_operations). */
+void dxgw_get_gpu_va_op(const struct dxgw_request *req, uint32_t i,
+			struct dxgw_gpu_va_op_info *out);
 
 /*
  * Validates the record `buf`/`len` and fills `req`. Returns 0 or a negative errno (above).

@@ -34,6 +34,7 @@
 
 #include "broker_proto.h"
 #include "log.h"
+#include "memory.h"
 #include "objects.h"
 #include "vk_backend.h"
 #include "worker_dispatch.h"
@@ -60,6 +61,7 @@ struct worker_options {
 	uint64_t luid_seed;
 	uint32_t poll_us;
 	enum dxg_log_level log_level;
+	struct vm_memory_quota quota;
 };
 
 enum epoll_tag {
@@ -172,7 +174,8 @@ static bool parse_options(int argc, char **argv, struct worker_options *opt)
 {
 	enum {
 		OPT_WORKER = 1000, OPT_VM_NAME, OPT_GENERATION, OPT_REGION_FD, OPT_BROKER_FD,
-		OPT_DOORBELL_FDS, OPT_LUID_SEED, OPT_LOG_LEVEL, OPT_POLL_US,
+		OPT_DOORBELL_FDS, OPT_LUID_SEED, OPT_LOG_LEVEL, OPT_POLL_US, OPT_QUOTA_BYTES,
+		OPT_MAX_ALLOCATIONS, OPT_MAX_GPUVA_ENTRIES,
 	};
 	static const struct option longopts[] = {
 		{ "worker", no_argument, NULL, OPT_WORKER },
@@ -184,8 +187,12 @@ static bool parse_options(int argc, char **argv, struct worker_options *opt)
 		{ "luid-seed", required_argument, NULL, OPT_LUID_SEED },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "poll-us", required_argument, NULL, OPT_POLL_US },
+		{ "quota-bytes", required_argument, NULL, OPT_QUOTA_BYTES },
+		{ "max-allocations", required_argument, NULL, OPT_MAX_ALLOCATIONS },
+		{ "max-gpuva-entries", required_argument, NULL, OPT_MAX_GPUVA_ENTRIES },
 		{ NULL, 0, NULL, 0 },
 	};
+	const struct vm_memory_quota default_quota = VM_MEMORY_DEFAULT_QUOTA;
 	bool have_generation = false;
 	uint64_t v;
 	int c;
@@ -194,6 +201,7 @@ static bool parse_options(int argc, char **argv, struct worker_options *opt)
 	opt->region_fd = opt->broker_fd = -1;
 	opt->doorbell_fds[0] = opt->doorbell_fds[1] = -1;
 	opt->log_level = DXG_LOG_INFO;
+	opt->quota = default_quota;
 	/* The broker may have parsed its own options already: 0 re-initializes GNU getopt. */
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -235,6 +243,21 @@ static bool parse_options(int argc, char **argv, struct worker_options *opt)
 			if (!parse_u64(optarg, 10, WORKER_MAX_POLL_US, &v))
 				return bad_option("--poll-us", optarg);
 			opt->poll_us = (uint32_t)v;
+			break;
+		case OPT_QUOTA_BYTES:
+			/* Plain bytes; UINT64_MAX (MEM_QUOTA_UNLIMITED) means no quota. */
+			if (!parse_u64(optarg, 10, UINT64_MAX, &opt->quota.quota_bytes))
+				return bad_option("--quota-bytes", optarg);
+			break;
+		case OPT_MAX_ALLOCATIONS:
+			if (!parse_u64(optarg, 10, UINT32_MAX, &v))
+				return bad_option("--max-allocations", optarg);
+			opt->quota.max_allocations = (uint32_t)v;
+			break;
+		case OPT_MAX_GPUVA_ENTRIES:
+			if (!parse_u64(optarg, 10, UINT32_MAX, &v) || v == 0)
+				return bad_option("--max-gpuva-entries", optarg);
+			opt->quota.max_gpuva_entries = (uint32_t)v;
 			break;
 		default:
 			return bad_option("option", NULL);
@@ -312,6 +335,20 @@ static uint32_t largest_reply_record(const struct worker *w)
 	return dxg_ring_record_size(w->layout.max_message);
 }
 
+/*
+ * A PENDING reply (a restore of evicted contents) promised that the work follows the reply: let
+ * the guest see the reply first (kick it if it sleeps on the reply ring), then do the copy and
+ * write the paging fence, and kick once more so a guest waiting for the fence looks again.
+ */
+static void finish_after_reply(struct worker *w, bool *produced)
+{
+	if (dxg_ring_producer_should_kick(&w->replies))
+		kick_guest(w, DXG_VECTOR_RING);
+	*produced = false;
+	memory_after_reply(&w->vm);
+	kick_guest(w, DXG_VECTOR_RING);
+}
+
 /* `*consumed_out` tells whether the pass took at least one request. */
 static enum serve_result serve_batch(struct worker *w, bool *consumed_out)
 {
@@ -363,6 +400,8 @@ static enum serve_result serve_batch(struct worker *w, bool *consumed_out)
 			break;
 		}
 		produced = true;
+		if (memory_has_deferred(&w->vm))
+			finish_after_reply(w, &produced);
 	}
 	/* One kick covers both reasons: it only tells the guest to look at the rings. */
 	if ((produced && dxg_ring_producer_should_kick(&w->replies)) ||
@@ -767,6 +806,7 @@ static void cleanup(struct worker *w)
 int worker_main(int argc, char **argv)
 {
 	const struct dxg_vm_limits limits = DXG_VM_DEFAULT_LIMITS;
+	struct vm_memory_setup mem_setup;
 	struct worker w;
 	char role[48];
 	int sndbuf = (int)BW_MAX_PACKET;
@@ -789,7 +829,16 @@ int worker_main(int argc, char **argv)
 
 	/* Vulkan start-up is slow (lavapipe compiles): finish it before any guest can ask. */
 	vk_backend_init(&w.vk, w.opt.luid_seed, DXGW_MAX_ADAPTERS);
-	if (vm_init(&w.vm, &w.vk, w.opt.generation, w.layout.heap_size, &limits)) {
+	mem_setup = (struct vm_memory_setup){
+		.region = w.region,
+		.region_fd = w.opt.region_fd,
+		.fence_offset = w.layout.fence_offset,
+		.fence_size = w.layout.fence_size,
+		.heap_offset = w.layout.heap_offset,
+		.heap_size = w.layout.heap_size,
+		.quota = w.opt.quota,
+	};
+	if (vm_init(&w.vm, &w.vk, w.opt.generation, &limits, &mem_setup)) {
 		log_error("out of memory setting up the VM");
 		goto out;
 	}
@@ -811,6 +860,10 @@ int worker_main(int argc, char **argv)
 		 w.opt.generation, (unsigned long long)w.region_size, w.layout.request_size,
 		 w.layout.max_message, (unsigned long long)w.layout.heap_size, w.vm.adapter_count,
 		 w.opt.poll_us ? ", polling" : "");
+	if (w.opt.quota.quota_bytes != MEM_QUOTA_UNLIMITED)
+		log_info("memory quota %llu bytes per adapter, %u allocations, %u GPU VA entries",
+			 (unsigned long long)w.opt.quota.quota_bytes, w.opt.quota.max_allocations,
+			 w.opt.quota.max_gpuva_entries);
 
 	/* Lets status replies with many processes go out in one packet (best effort). */
 	setsockopt(w.opt.broker_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));

@@ -8,6 +8,7 @@
 #include <opendxg/wire.h>
 
 #include "adapter_info.h"
+#include "memory.h"
 #include "wire_decode.h"
 
 #define ENUM_REPLY_MAX \
@@ -167,6 +168,14 @@ static int handle_process_request(struct dxg_vm *vm, struct dxg_process *p,
 	case DXGW_OP_DESTROY_CONTEXT:
 		return process_destroy_context(vm, p, req->destroy.handle);
 	default:
+		if ((req->opcode & 0xff00) == 0x0400) {
+			uint32_t len = 0;
+
+			ret = memory_handle_request(vm, p, req, body->data + body->len,
+						    body->cap - body->len, &len);
+			body->len += len;
+			return ret;
+		}
 		/* The decoder admits only known opcodes; this is a host bug, not a guest fault. */
 		return -ENOSYS;
 	}
@@ -200,8 +209,11 @@ static uint32_t encode_reply(unsigned char *reply, const struct dxgw_request *re
 {
 	struct dxgw_hdr hdr;
 
-	/* A failed request carries no body: nothing half-filled reaches the guest. */
-	if (status)
+	/*
+	 * A failed request carries no body: nothing half-filled reaches the guest. A positive
+	 * status (DXGW_STATUS_PENDING) is a success whose work goes on: it keeps its body.
+	 */
+	if (status < 0)
 		body_len = 0;
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.size = dxg_to_le32((uint32_t)sizeof(hdr) + body_len);

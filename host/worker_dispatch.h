@@ -17,6 +17,9 @@
  * is never longer than max(len, 32 + 8 + 64 * 16)). Counts the request, and a malformed one in
  * vm->counters.rejected with a message through `reject_log`. Returns the reply length, or 0 when
  * the request is too damaged to be answered (its request_id is unreadable).
+ *
+ * A reply with status DXGW_STATUS_PENDING leaves work behind (memory_has_deferred()): the caller
+ * publishes the reply, then runs memory_after_reply() (memory.h) before the next request.
  */
 uint32_t worker_dispatch(struct dxg_vm *vm, const unsigned char *record, uint32_t len,
 			 unsigned char *reply, uint32_t reply_cap, struct dxg_ratelimit *reject_log);

@@ -14,6 +14,7 @@
 int region_layout_compute(uint64_t region_size, struct region_layout *l)
 {
 	uint64_t ring = region_size / 16;
+	uint64_t fence = region_size / 32;
 	uint64_t half_payload;
 
 	memset(l, 0, sizeof(*l));
@@ -24,6 +25,15 @@ int region_layout_compute(uint64_t region_size, struct region_layout *l)
 		ring = REGION_RING_MIN_DATA;
 	if (ring > REGION_RING_MAX_DATA)
 		ring = REGION_RING_MAX_DATA;
+	/*
+	 * Every process with a paging queue holds at least one whole fence page (the guest maps it
+	 * into that process), so the storage grows with the region; a power of two region size
+	 * keeps it a page multiple.
+	 */
+	if (fence < REGION_FENCE_MIN)
+		fence = REGION_FENCE_MIN;
+	if (fence > REGION_FENCE_MAX)
+		fence = REGION_FENCE_MAX;
 
 	l->region_size = region_size;
 	/* Both control blocks share the page after the header; data starts page aligned. */
@@ -34,7 +44,7 @@ int region_layout_compute(uint64_t region_size, struct region_layout *l)
 	l->reply_data = l->request_data + ring;
 	l->reply_size = (uint32_t)ring;
 	l->fence_offset = l->reply_data + ring;
-	l->fence_size = REGION_FENCE_SIZE;
+	l->fence_size = fence;
 	l->heap_offset = l->fence_offset + l->fence_size;
 	l->heap_size = region_size - l->heap_offset;
 

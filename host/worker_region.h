@@ -13,7 +13,9 @@
 
 #define REGION_RING_MIN_DATA (256u * 1024u)
 #define REGION_RING_MAX_DATA (1024u * 1024u)
-#define REGION_FENCE_SIZE 4096u
+/* Fence storage: region/32, clamped, a page multiple (room for one page per process). */
+#define REGION_FENCE_MIN (16u * 1024u)
+#define REGION_FENCE_MAX (16u * 1024u * 1024u)
 
 struct region_layout {
 	uint64_t region_size;
@@ -33,7 +35,8 @@ struct region_layout {
 /*
  * Lays out a region of `region_size` bytes (a power of two, DXG_REGION_MIN_SIZE..
  * DXG_REGION_MAX_SIZE): header page, both ring control blocks in the next page, request data,
- * reply data (each region/16 clamped to 256 KiB..1 MiB), one fence page, then the heap.
+ * reply data (each region/16 clamped to 256 KiB..1 MiB), fence storage (region/32 clamped to
+ * 16 KiB..16 MiB), then the heap.
  * max_message is DXGW_MAX_MESSAGE, or less when a ring's half cannot hold it. Returns 0 or -EINVAL.
  */
 int region_layout_compute(uint64_t region_size, struct region_layout *l);

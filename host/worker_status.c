@@ -7,12 +7,49 @@
 
 #include <json-c/json.h>
 
+#include "memory.h"
 #include "vk_backend.h"
 
 /* json_object_object_add takes ownership and tolerates NULL values; only the root can fail us. */
 static void add_int(struct json_object *o, const char *key, int64_t v)
 {
 	json_object_object_add(o, key, json_object_new_int64(v));
+}
+
+/* This VM's memory on one adapter; quota_bytes is null when unlimited. */
+static struct json_object *memory_json(const struct dxg_vm *vm, uint32_t index)
+{
+	struct json_object *o = json_object_new_object();
+	struct memory_stats m;
+
+	if (!o)
+		return NULL;
+	memory_adapter_stats(vm, index, &m);
+	add_int(o, "allocations", m.allocations);
+	add_int(o, "resources", m.resources);
+	add_int(o, "paging_queues", m.paging_queues);
+	add_int(o, "gpu_va_ranges", m.gpu_va_ranges);
+	add_int(o, "host_visible_bytes", (int64_t)m.bytes[MEM_CAT_HOST_VISIBLE]);
+	add_int(o, "device_local_bytes", (int64_t)m.bytes[MEM_CAT_DEVICE_LOCAL]);
+	add_int(o, "program_bytes", (int64_t)m.bytes[MEM_CAT_PROGRAM]);
+	add_int(o, "evicted_bytes", (int64_t)m.bytes[MEM_CAT_EVICTED]);
+	add_int(o, "claimed_bytes", (int64_t)m.claimed);
+	if (m.quota_bytes == MEM_QUOTA_UNLIMITED)
+		json_object_object_add(o, "quota_bytes", NULL);
+	else
+		add_int(o, "quota_bytes", (int64_t)m.quota_bytes);
+	return o;
+}
+
+static struct json_object *heap_json(const struct dxg_vm *vm)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	add_int(o, "size", (int64_t)memory_heap_size(vm));
+	add_int(o, "largest_free", (int64_t)memory_heap_largest_free(vm));
+	return o;
 }
 
 static struct json_object *adapters_json(const struct dxg_vm *vm)
@@ -35,6 +72,7 @@ static struct json_object *adapters_json(const struct dxg_vm *vm)
 		json_object_object_add(o, "device_type",
 				       json_object_new_string(vk_device_type_name(a->vk->device_type)));
 		add_int(o, "device_local_bytes", (int64_t)a->vk->device_local_bytes);
+		json_object_object_add(o, "memory", memory_json(vm, i));
 		json_object_array_add(list, o);
 	}
 	return list;
@@ -96,6 +134,7 @@ static char *render(const struct dxg_vm *vm, bool broken, bool with_processes, s
 		json_object_object_add(root, "processes_truncated", json_object_new_boolean(1));
 	}
 	json_object_object_add(root, "counters", counters_json(vm));
+	json_object_object_add(root, "heap", heap_json(vm));
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
 	if (text) {
 		*len = strlen(text);

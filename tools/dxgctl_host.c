@@ -267,6 +267,55 @@ static void print_counters(json_object *counters)
 	printf("%s\n", any ? "" : " -");
 }
 
+static void format_field_bytes(json_object *obj, const char *key, char *buf, size_t size)
+{
+	int64_t value;
+
+	if (int_field(obj, key, &value) && value >= 0)
+		dxgctl_format_bytes((uint64_t)value, buf, size);
+	else
+		snprintf(buf, size, "-");
+}
+
+/* The VM's memory per adapter (its use, not the adapter's) and its shared heap. */
+static void print_memory(json_object *worker)
+{
+	json_object *adapters = field(worker, "adapters"), *heap = field(worker, "heap");
+	size_t n = array_length(adapters);
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *a = json_object_array_get_idx(adapters, i);
+		json_object *m = field(a, "memory"), *quota;
+		char b[7][32];
+		int64_t handle = 0;
+
+		if (!m)
+			continue;
+		int_field(a, "handle", &handle);
+		format_field_bytes(m, "host_visible_bytes", b[0], sizeof(b[0]));
+		format_field_bytes(m, "device_local_bytes", b[1], sizeof(b[1]));
+		format_field_bytes(m, "program_bytes", b[2], sizeof(b[2]));
+		format_field_bytes(m, "evicted_bytes", b[3], sizeof(b[3]));
+		format_field_bytes(m, "claimed_bytes", b[4], sizeof(b[4]));
+		quota = field(m, "quota_bytes");
+		if (!quota || json_object_is_type(quota, json_type_null))
+			snprintf(b[5], sizeof(b[5]), "unlimited");
+		else
+			format_field_bytes(m, "quota_bytes", b[5], sizeof(b[5]));
+		printf("  memory     adapter 0x%08llx: %s allocations, host-visible %s, "
+		       "device-local %s, programs %s, evicted %s; claimed %s of %s\n",
+		       (unsigned long long)handle, str_field(m, "allocations", b[6], sizeof(b[6])),
+		       b[0], b[1], b[2], b[3], b[4], b[5]);
+	}
+	if (heap) {
+		char size[32], largest[32];
+
+		format_field_bytes(heap, "size", size, sizeof(size));
+		format_field_bytes(heap, "largest_free", largest, sizeof(largest));
+		printf("  heap       %s, largest free extent %s\n", size, largest);
+	}
+}
+
 static void print_vm(json_object *vm)
 {
 	json_object *worker = field(vm, "worker");
@@ -303,6 +352,7 @@ static void print_vm(json_object *vm)
 	if (bool_field(worker, "processes_truncated"))
 		printf("    (process list left out: too many to report)\n");
 	print_counters(field(worker, "counters"));
+	print_memory(worker);
 }
 
 static int print_status(const char *text, size_t len)

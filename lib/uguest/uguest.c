@@ -352,8 +352,10 @@ static int rx_one(struct uguest *g, struct reply_view *view)
 		return g->broken = -EPROTO;
 	memcpy(&h, g->rx, sizeof(h));
 	status = (int32_t)dxg_from_le32(h.status);
+	/* The only positive status is PENDING (a success whose work goes on: it has a body). */
 	if (dxg_from_le32(h.size) != (uint32_t)n || dxg_from_le16(h.flags) != DXGW_FLAG_REPLY ||
-	    h.reserved != 0 || status > 0 || (status < 0 && (uint32_t)n != sizeof(h))) {
+	    h.reserved != 0 || (status > 0 && status != DXGW_STATUS_PENDING) ||
+	    (status < 0 && (uint32_t)n != sizeof(h))) {
 		fprintf(stderr, "uguest: malformed reply (size %u/%d, flags %#x, status %d)\n",
 			dxg_from_le32(h.size), n, dxg_from_le16(h.flags), status);
 		return g->broken = -EPROTO;
@@ -1135,4 +1137,634 @@ int uguest_create_context(struct uguest *g, uint32_t process,
 int uguest_destroy_context(struct uguest *g, uint32_t process, uint32_t context)
 {
 	return destroy_op(g, DXGW_OP_DESTROY_CONTEXT, process, context);
+}
+
+/* ---- memory ---- */
+
+static uint32_t list_bytes(uint32_t count)
+{
+	return (count * 4u + 7u) & ~7u;
+}
+
+static uint32_t pad8(uint32_t n)
+{
+	return (n + 7u) & ~7u;
+}
+
+static void put_list(unsigned char *p, const uint32_t *values, uint32_t count)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		dxg_le32 le = dxg_to_le32(values[i]);
+
+		memcpy(p + 4u * i, &le, sizeof(le));
+	}
+}
+
+/* Sends `body` (len bytes, freed here) and copies the reply body into `out` (out_len bytes). */
+static int call_owned(struct uguest *g, uint16_t op, uint32_t process, unsigned char *body,
+		      uint32_t len, void *out, uint32_t out_len)
+{
+	uint32_t got;
+	int ret;
+
+	if (!body)
+		return -ENOMEM;
+	ret = uguest_call(g, op, process, body, len, out, out_len, &got);
+	free(body);
+	if (ret >= 0 && out_len && got < out_len)
+		return -EPROTO;
+	return ret;
+}
+
+int uguest_create_allocation(struct uguest *g, uint32_t process,
+			     const struct uguest_create_allocation_args *args,
+			     uint32_t *resource, struct uguest_alloc_result *results)
+{
+	const uint32_t fixed = sizeof(struct dxgw_create_allocation_req);
+	uint64_t len = fixed + (uint64_t)pad8(args->runtime_data_size) +
+		       (uint64_t)args->count * sizeof(struct dxgw_alloc_desc);
+	uint32_t reply_len = (uint32_t)(sizeof(struct dxgw_create_allocation_reply) +
+					(uint64_t)args->count * sizeof(struct dxgw_alloc_result));
+	struct dxgw_create_allocation_req req = {
+		.device = dxg_to_le32(args->device),
+		.resource = dxg_to_le32(args->resource),
+		.flags = dxg_to_le32(args->flags),
+		.alloc_count = dxg_to_le32(args->count),
+		.runtime_data_size = dxg_to_le32(args->runtime_data_size),
+	};
+	unsigned char *body, *reply, *p;
+	struct dxgw_create_allocation_reply head;
+	int ret;
+
+	for (uint32_t i = 0; i < args->count; i++)
+		len += args->descs[i].code ? pad8(args->descs[i].code_size) : 0;
+	if (len > g->max_message || args->count > DXGW_MAX_ALLOCATIONS)
+		return -EMSGSIZE;
+	body = calloc(1, (size_t)len);
+	reply = malloc(reply_len);
+	if (!body || !reply) {
+		free(body);
+		free(reply);
+		return -ENOMEM;
+	}
+	memcpy(body, &req, sizeof(req));
+	p = body + fixed;
+	if (args->runtime_data_size)
+		memcpy(p, args->runtime_data, args->runtime_data_size);
+	p += pad8(args->runtime_data_size);
+	for (uint32_t i = 0; i < args->count; i++) {
+		const struct uguest_alloc_desc *d = &args->descs[i];
+		struct dxgw_alloc_desc w = {
+			.kind = dxg_to_le32(d->kind),
+			.flags = dxg_to_le32(d->flags),
+			.size = dxg_to_le64(d->size),
+			.priority = dxg_to_le32(d->priority),
+			.code_size = dxg_to_le32(d->code_size),
+		};
+
+		memcpy(p, &w, sizeof(w));
+		p += sizeof(w);
+	}
+	for (uint32_t i = 0; i < args->count; i++) {
+		if (!args->descs[i].code)
+			continue;
+		memcpy(p, args->descs[i].code, args->descs[i].code_size);
+		p += pad8(args->descs[i].code_size);
+	}
+	ret = call_owned(g, DXGW_OP_CREATE_ALLOCATION, process, body, (uint32_t)len, reply,
+			 reply_len);
+	if (ret == 0) {
+		memcpy(&head, reply, sizeof(head));
+		if (dxg_from_le32(head.alloc_count) != args->count) {
+			ret = -EPROTO;
+		} else {
+			if (resource)
+				*resource = dxg_from_le32(head.resource);
+			for (uint32_t i = 0; results && i < args->count; i++) {
+				struct dxgw_alloc_result r;
+
+				memcpy(&r, reply + sizeof(head) + i * sizeof(r), sizeof(r));
+				results[i].allocation = dxg_from_le32(r.allocation);
+				results[i].charged = dxg_from_le64(r.charged);
+			}
+		}
+	}
+	free(reply);
+	return ret;
+}
+
+int uguest_alloc(struct uguest *g, uint32_t process, uint32_t device, uint32_t kind,
+		 uint64_t size, uint32_t *allocation)
+{
+	const struct uguest_alloc_desc desc = { .kind = kind, .size = size };
+	const struct uguest_create_allocation_args args = {
+		.device = device,
+		.descs = &desc,
+		.count = 1,
+	};
+	struct uguest_alloc_result result;
+	int ret = uguest_create_allocation(g, process, &args, NULL, &result);
+
+	if (!ret)
+		*allocation = result.allocation;
+	return ret;
+}
+
+int uguest_destroy_allocations(struct uguest *g, uint32_t process, uint32_t device,
+			       uint32_t resource, const uint32_t *allocations, uint32_t count,
+			       uint32_t flags)
+{
+	const uint32_t fixed = sizeof(struct dxgw_destroy_allocation_req);
+	struct dxgw_destroy_allocation_req req = {
+		.device = dxg_to_le32(device),
+		.resource = dxg_to_le32(resource),
+		.alloc_count = dxg_to_le32(count),
+		.flags = dxg_to_le32(flags),
+	};
+	unsigned char *body = calloc(1, fixed + list_bytes(count));
+
+	if (body) {
+		memcpy(body, &req, sizeof(req));
+		put_list(body + fixed, allocations, count);
+	}
+	return call_owned(g, DXGW_OP_DESTROY_ALLOCATION, process, body, fixed + list_bytes(count),
+			  NULL, 0);
+}
+
+int uguest_free(struct uguest *g, uint32_t process, uint32_t device, uint32_t allocation)
+{
+	return uguest_destroy_allocations(g, process, device, 0, &allocation, 1, 0);
+}
+
+int uguest_lock(struct uguest *g, uint32_t process, uint32_t device, uint32_t allocation,
+		struct uguest_lock *out)
+{
+	struct dxgw_lock_req req = {
+		.device = dxg_to_le32(device),
+		.allocation = dxg_to_le32(allocation),
+	};
+	struct dxgw_lock_reply rep;
+	uint32_t len;
+	int ret = uguest_call(g, DXGW_OP_LOCK, process, &req, sizeof(req), &rep, sizeof(rep), &len);
+
+	if (ret)
+		return ret;
+	if (len < sizeof(rep))
+		return -EPROTO;
+	out->region_offset = dxg_from_le64(rep.region_offset);
+	out->size = dxg_from_le64(rep.size);
+	out->resource = dxg_from_le32(rep.resource);
+	out->adapter = dxg_from_le32(rep.adapter);
+	return 0;
+}
+
+int uguest_unlock(struct uguest *g, uint32_t process, uint32_t device, uint32_t allocation)
+{
+	struct dxgw_lock_req req = {
+		.device = dxg_to_le32(device),
+		.allocation = dxg_to_le32(allocation),
+	};
+
+	return uguest_call(g, DXGW_OP_UNLOCK, process, &req, sizeof(req), NULL, 0, NULL);
+}
+
+void *uguest_lock_ptr(const struct uguest *g, const struct uguest_lock *lock)
+{
+	const struct dxg_region_layout *l = &g->layout;
+
+	/* What a guest driver checks before it maps: page aligned, inside the heap. */
+	if (lock->region_offset % DXG_PAGE_SIZE || lock->size % DXG_PAGE_SIZE ||
+	    lock->region_offset < l->heap_offset || lock->size > l->heap_size ||
+	    lock->region_offset - l->heap_offset > l->heap_size - lock->size)
+		return NULL;
+	return g->region + lock->region_offset;
+}
+
+static int video_memory_call(struct uguest *g, uint16_t op, uint32_t process, uint32_t adapter,
+			     uint32_t group, uint64_t reservation, void *out, uint32_t out_len)
+{
+	struct dxgw_video_memory_req req = {
+		.adapter = dxg_to_le32(adapter),
+		.segment_group = dxg_to_le32(group),
+		.reservation = dxg_to_le64(reservation),
+	};
+	uint32_t len;
+	int ret = uguest_call(g, op, process, &req, sizeof(req), out, out_len, &len);
+
+	if (!ret && len < out_len)
+		return -EPROTO;
+	return ret;
+}
+
+int uguest_query_video_memory(struct uguest *g, uint32_t process, uint32_t adapter,
+			      uint32_t segment_group, struct uguest_video_memory *out)
+{
+	struct dxgw_video_memory_reply rep;
+	int ret = video_memory_call(g, DXGW_OP_QUERY_VIDEO_MEMORY, process, adapter, segment_group,
+				    0, &rep, sizeof(rep));
+
+	if (ret)
+		return ret;
+	out->budget = dxg_from_le64(rep.budget);
+	out->current_usage = dxg_from_le64(rep.current_usage);
+	out->current_reservation = dxg_from_le64(rep.current_reservation);
+	out->available_for_reservation = dxg_from_le64(rep.available_for_reservation);
+	return 0;
+}
+
+int uguest_change_reservation(struct uguest *g, uint32_t process, uint32_t adapter,
+			      uint32_t segment_group, uint64_t reservation)
+{
+	return video_memory_call(g, DXGW_OP_CHANGE_RESERVATION, process, adapter, segment_group,
+				 reservation, NULL, 0);
+}
+
+/* QUERY_RESIDENCY, SET_PRIORITY, GET_PRIORITY. */
+static int alloc_list_call(struct uguest *g, uint16_t op, uint32_t process, uint32_t device,
+			   uint32_t resource, const uint32_t *allocations, uint32_t count,
+			   const uint32_t *in_values, uint32_t *out_values)
+{
+	const uint32_t fixed = sizeof(struct dxgw_alloc_list_req);
+	const uint32_t nvalues = count ? count : 1;
+	uint32_t len = fixed + list_bytes(count) + (in_values ? list_bytes(nvalues) : 0);
+	uint32_t reply_len = out_values ? (uint32_t)sizeof(struct dxgw_values_reply) +
+					  list_bytes(nvalues) : 0;
+	struct dxgw_alloc_list_req req = {
+		.device = dxg_to_le32(device),
+		.resource = dxg_to_le32(resource),
+		.count = dxg_to_le32(count),
+	};
+	unsigned char *body = calloc(1, len);
+	unsigned char *reply = reply_len ? malloc(reply_len) : NULL;
+	int ret;
+
+	if (body) {
+		memcpy(body, &req, sizeof(req));
+		put_list(body + fixed, allocations, count);
+		if (in_values)
+			put_list(body + fixed + list_bytes(count), in_values, nvalues);
+	}
+	if (reply_len && !reply) {
+		free(body);
+		return -ENOMEM;
+	}
+	ret = call_owned(g, op, process, body, len, reply, reply_len);
+	if (ret == 0 && out_values) {
+		struct dxgw_values_reply head;
+
+		memcpy(&head, reply, sizeof(head));
+		if (dxg_from_le32(head.count) != nvalues)
+			ret = -EPROTO;
+		for (uint32_t i = 0; !ret && i < nvalues; i++)
+			out_values[i] = dxg_get_le32(reply + sizeof(head) + 4u * i);
+	}
+	free(reply);
+	return ret;
+}
+
+int uguest_query_residency(struct uguest *g, uint32_t process, uint32_t device,
+			   uint32_t resource, const uint32_t *allocations, uint32_t count,
+			   uint32_t *values)
+{
+	return alloc_list_call(g, DXGW_OP_QUERY_RESIDENCY, process, device, resource, allocations,
+			       count, NULL, values);
+}
+
+int uguest_get_priority(struct uguest *g, uint32_t process, uint32_t device, uint32_t resource,
+			const uint32_t *allocations, uint32_t count, uint32_t *values)
+{
+	return alloc_list_call(g, DXGW_OP_GET_PRIORITY, process, device, resource, allocations,
+			       count, NULL, values);
+}
+
+int uguest_set_priority(struct uguest *g, uint32_t process, uint32_t device, uint32_t resource,
+			const uint32_t *allocations, uint32_t count, const uint32_t *priorities)
+{
+	return alloc_list_call(g, DXGW_OP_SET_PRIORITY, process, device, resource, allocations,
+			       count, priorities, NULL);
+}
+
+int uguest_offer(struct uguest *g, uint32_t process, uint32_t device, uint32_t priority,
+		 uint32_t flags, bool resources, const uint32_t *handles, uint32_t count)
+{
+	const uint32_t fixed = sizeof(struct dxgw_offer_req);
+	struct dxgw_offer_req req = {
+		.device = dxg_to_le32(device),
+		.count = dxg_to_le32(count),
+		.priority = dxg_to_le32(priority),
+		.flags = dxg_to_le32(flags),
+		.resources = dxg_to_le32(resources ? 1 : 0),
+	};
+	unsigned char *body = calloc(1, fixed + list_bytes(count));
+
+	if (body) {
+		memcpy(body, &req, sizeof(req));
+		put_list(body + fixed, handles, count);
+	}
+	return call_owned(g, DXGW_OP_OFFER, process, body, fixed + list_bytes(count), NULL, 0);
+}
+
+int uguest_reclaim(struct uguest *g, uint32_t process, uint32_t paging_queue, bool resources,
+		   const uint32_t *handles, uint32_t count, uint32_t *results,
+		   uint64_t *fence_value)
+{
+	const uint32_t fixed = sizeof(struct dxgw_reclaim_req);
+	const uint32_t reply_len = (uint32_t)sizeof(struct dxgw_reclaim_reply) + list_bytes(count);
+	struct dxgw_reclaim_req req = {
+		.paging_queue = dxg_to_le32(paging_queue),
+		.count = dxg_to_le32(count),
+		.resources = dxg_to_le32(resources ? 1 : 0),
+	};
+	unsigned char *body = calloc(1, fixed + list_bytes(count));
+	unsigned char *reply = malloc(reply_len);
+	struct dxgw_reclaim_reply head;
+	int ret;
+
+	if (body) {
+		memcpy(body, &req, sizeof(req));
+		put_list(body + fixed, handles, count);
+	}
+	if (!reply) {
+		free(body);
+		return -ENOMEM;
+	}
+	ret = call_owned(g, DXGW_OP_RECLAIM, process, body, fixed + list_bytes(count), reply,
+			 reply_len);
+	if (ret == 0) {
+		memcpy(&head, reply, sizeof(head));
+		if (dxg_from_le32(head.count) != count)
+			ret = -EPROTO;
+		if (fence_value)
+			*fence_value = dxg_from_le64(head.paging_fence_value);
+		for (uint32_t i = 0; !ret && results && i < count; i++)
+			results[i] = dxg_get_le32(reply + sizeof(head) + 4u * i);
+	}
+	free(reply);
+	return ret;
+}
+
+int uguest_update_alloc_property(struct uguest *g, uint32_t process,
+				 const struct uguest_alloc_property *args, uint64_t *fence_value)
+{
+	struct dxgw_update_alloc_property_req req = {
+		.paging_queue = dxg_to_le32(args->paging_queue),
+		.allocation = dxg_to_le32(args->allocation),
+		.supported_segment_set = dxg_to_le32(args->supported_segment_set),
+		.preferred_segment = dxg_to_le32(args->preferred_segment),
+		.flags = dxg_to_le32(args->flags),
+		.property_mask = dxg_to_le32(args->property_mask),
+	};
+	struct dxgw_paging_reply rep;
+	uint32_t len;
+	int ret = uguest_call(g, DXGW_OP_UPDATE_ALLOC_PROPERTY, process, &req, sizeof(req), &rep,
+			      sizeof(rep), &len);
+
+	if (ret)
+		return ret;
+	if (len < sizeof(rep))
+		return -EPROTO;
+	if (fence_value)
+		*fence_value = dxg_from_le64(rep.paging_fence_value);
+	return 0;
+}
+
+int uguest_create_paging_queue(struct uguest *g, uint32_t process, uint32_t device,
+			       int32_t priority, struct uguest_paging_queue *out)
+{
+	struct dxgw_create_paging_queue_req req = {
+		.device = dxg_to_le32(device),
+		.priority = dxg_to_le32((uint32_t)priority),
+	};
+	struct dxgw_create_paging_queue_reply rep;
+	uint32_t len;
+	int ret = uguest_call(g, DXGW_OP_CREATE_PAGING_QUEUE, process, &req, sizeof(req), &rep,
+			      sizeof(rep), &len);
+
+	if (ret)
+		return ret;
+	if (len < sizeof(rep))
+		return -EPROTO;
+	out->paging_queue = dxg_from_le32(rep.paging_queue);
+	out->sync_object = dxg_from_le32(rep.sync_object);
+	out->fence_offset = dxg_from_le64(rep.fence_offset);
+	return 0;
+}
+
+int uguest_destroy_paging_queue(struct uguest *g, uint32_t process, uint32_t paging_queue)
+{
+	return destroy_op(g, DXGW_OP_DESTROY_PAGING_QUEUE, process, paging_queue);
+}
+
+static int residency_call(struct uguest *g, uint16_t op, uint32_t process, const void *req,
+			  uint32_t req_len, const uint32_t *allocations, uint32_t count,
+			  const uint32_t *priorities, uint64_t *first, uint64_t *second)
+{
+	uint32_t len = req_len + list_bytes(count) + (priorities ? list_bytes(count) : 0);
+	unsigned char *body = calloc(1, len);
+	struct dxgw_residency_reply rep;
+	int ret;
+
+	if (body) {
+		memcpy(body, req, req_len);
+		put_list(body + req_len, allocations, count);
+		if (priorities)
+			put_list(body + req_len + list_bytes(count), priorities, count);
+	}
+	ret = call_owned(g, op, process, body, len, &rep, sizeof(rep));
+	if (ret >= 0) {
+		if (first)
+			*first = dxg_from_le64(rep.paging_fence_value);
+		if (second)
+			*second = dxg_from_le64(rep.num_bytes_to_trim);
+	}
+	return ret;
+}
+
+int uguest_make_resident(struct uguest *g, uint32_t process, uint32_t paging_queue,
+			 const uint32_t *allocations, uint32_t count, const uint32_t *priorities,
+			 uint32_t flags, uint64_t *fence_value)
+{
+	struct dxgw_make_resident_req req = {
+		.paging_queue = dxg_to_le32(paging_queue),
+		.count = dxg_to_le32(count),
+		.flags = dxg_to_le32(flags),
+		.has_priorities = dxg_to_le32(priorities ? 1 : 0),
+	};
+
+	return residency_call(g, DXGW_OP_MAKE_RESIDENT, process, &req, sizeof(req), allocations,
+			      count, priorities, fence_value, NULL);
+}
+
+int uguest_evict(struct uguest *g, uint32_t process, uint32_t device, const uint32_t *allocations,
+		 uint32_t count, uint32_t flags, uint64_t *bytes_to_trim)
+{
+	struct dxgw_evict_req req = {
+		.device = dxg_to_le32(device),
+		.count = dxg_to_le32(count),
+		.flags = dxg_to_le32(flags),
+	};
+
+	return residency_call(g, DXGW_OP_EVICT, process, &req, sizeof(req), allocations, count,
+			      NULL, NULL, bytes_to_trim);
+}
+
+static bool fence_offset_ok(const struct uguest *g, uint64_t offset)
+{
+	const struct dxg_region_layout *l = &g->layout;
+
+	return offset % 8 == 0 && offset >= l->fence_offset &&
+	       offset - l->fence_offset <= l->fence_size - 8;
+}
+
+uint64_t uguest_fence_value(const struct uguest *g, uint64_t fence_offset)
+{
+	const dxg_le64 *slot;
+
+	if (!fence_offset_ok(g, fence_offset))
+		return 0;
+	slot = (const dxg_le64 *)(g->region + fence_offset);
+	/* Pairs with the worker's release store of the value. */
+	return dxg_from_le64(dxg_load_acquire(slot));
+}
+
+int uguest_wait_fence(struct uguest *g, uint64_t fence_offset, uint64_t value)
+{
+	uint64_t deadline = deadline_after(g->timeout_ms);
+
+	if (!fence_offset_ok(g, fence_offset))
+		return -EINVAL;
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = g->own_efd[DXG_VECTOR_RING], .events = POLLIN },
+			{ .fd = g->own_efd[DXG_VECTOR_CONTROL], .events = POLLIN },
+		};
+		int ms;
+
+		if (uguest_fence_value(g, fence_offset) >= value)
+			return 0;
+		if (g->broken || region_check(g))
+			return g->broken;
+		ms = remaining_ms(deadline);
+		if (ms == 0)
+			return -ETIMEDOUT;
+		/*
+		 * dxgd rings our ring vector after it writes a paging fence; the short poll covers
+		 * a kick that was coalesced with another.
+		 */
+		if (poll(pfd, 2, ms < 5 ? ms : 5) < 0 && errno != EINTR)
+			return -errno;
+		if (pfd[0].revents)
+			drain_eventfd(g->own_efd[DXG_VECTOR_RING]);
+		if (pfd[1].revents)
+			drain_eventfd(g->own_efd[DXG_VECTOR_CONTROL]);
+	}
+}
+
+int uguest_reserve_gpu_va(struct uguest *g, uint32_t process,
+			  const struct uguest_reserve_gpu_va *args, uint64_t *va,
+			  uint64_t *fence_value)
+{
+	struct dxgw_reserve_gpu_va_req req = {
+		.adapter = dxg_to_le32(args->adapter),
+		.paging_queue = dxg_to_le32(args->paging_queue),
+		.base_address = dxg_to_le64(args->base_address),
+		.minimum_address = dxg_to_le64(args->minimum_address),
+		.maximum_address = dxg_to_le64(args->maximum_address),
+		.size = dxg_to_le64(args->size),
+		.reservation_type = dxg_to_le32(args->reservation_type),
+		.driver_protection = dxg_to_le64(args->driver_protection),
+	};
+	struct dxgw_gpu_va_reply rep;
+	uint32_t len;
+	int ret = uguest_call(g, DXGW_OP_RESERVE_GPU_VA, process, &req, sizeof(req), &rep,
+			      sizeof(rep), &len);
+
+	if (ret)
+		return ret;
+	if (len < sizeof(rep))
+		return -EPROTO;
+	*va = dxg_from_le64(rep.virtual_address);
+	if (fence_value)
+		*fence_value = dxg_from_le64(rep.paging_fence_value);
+	return 0;
+}
+
+int uguest_map_gpu_va(struct uguest *g, uint32_t process, const struct uguest_map_gpu_va *args,
+		      uint64_t *va, uint64_t *fence_value)
+{
+	struct dxgw_map_gpu_va_req req = {
+		.paging_queue = dxg_to_le32(args->paging_queue),
+		.allocation = dxg_to_le32(args->allocation),
+		.base_address = dxg_to_le64(args->base_address),
+		.minimum_address = dxg_to_le64(args->minimum_address),
+		.maximum_address = dxg_to_le64(args->maximum_address),
+		.offset_in_pages = dxg_to_le64(args->offset_in_pages),
+		.size_in_pages = dxg_to_le64(args->size_in_pages),
+		.protection = dxg_to_le64(args->protection),
+		.driver_protection = dxg_to_le64(args->driver_protection),
+	};
+	struct dxgw_gpu_va_reply rep;
+	uint32_t len;
+	int ret = uguest_call(g, DXGW_OP_MAP_GPU_VA, process, &req, sizeof(req), &rep, sizeof(rep),
+			      &len);
+
+	if (ret)
+		return ret;
+	if (len < sizeof(rep))
+		return -EPROTO;
+	*va = dxg_from_le64(rep.virtual_address);
+	if (fence_value)
+		*fence_value = dxg_from_le64(rep.paging_fence_value);
+	return 0;
+}
+
+int uguest_free_gpu_va(struct uguest *g, uint32_t process, uint32_t adapter, uint64_t base,
+		       uint64_t size)
+{
+	struct dxgw_free_gpu_va_req req = {
+		.adapter = dxg_to_le32(adapter),
+		.base_address = dxg_to_le64(base),
+		.size = dxg_to_le64(size),
+	};
+
+	return uguest_call(g, DXGW_OP_FREE_GPU_VA, process, &req, sizeof(req), NULL, 0, NULL);
+}
+
+int uguest_update_gpu_va(struct uguest *g, uint32_t process, uint32_t device, uint32_t context,
+			 uint32_t fence_object, uint64_t fence_value, uint32_t flags,
+			 const struct uguest_gpu_va_op *ops, uint32_t count)
+{
+	const uint32_t fixed = sizeof(struct dxgw_update_gpu_va_req);
+	uint64_t len = fixed + (uint64_t)count * sizeof(struct dxgw_gpu_va_op);
+	struct dxgw_update_gpu_va_req req = {
+		.device = dxg_to_le32(device),
+		.context = dxg_to_le32(context),
+		.fence_object = dxg_to_le32(fence_object),
+		.num_operations = dxg_to_le32(count),
+		.fence_value = dxg_to_le64(fence_value),
+		.flags = dxg_to_le32(flags),
+	};
+	unsigned char *body;
+
+	if (len > g->max_message)
+		return -EMSGSIZE;
+	body = calloc(1, (size_t)len);
+	if (body) {
+		memcpy(body, &req, sizeof(req));
+		for (uint32_t i = 0; i < count; i++) {
+			struct dxgw_gpu_va_op w = {
+				.operation = dxg_to_le32(ops[i].operation),
+				.base_address = dxg_to_le64(ops[i].base_address),
+				.size = dxg_to_le64(ops[i].size),
+				.dest_address = dxg_to_le64(ops[i].dest_address),
+				.allocation = dxg_to_le32(ops[i].allocation),
+				.allocation_offset = dxg_to_le64(ops[i].allocation_offset),
+				.protection = dxg_to_le64(ops[i].protection),
+				.driver_protection = dxg_to_le64(ops[i].driver_protection),
+			};
+
+			memcpy(body + fixed + (size_t)i * sizeof(w), &w, sizeof(w));
+		}
+	}
+	return call_owned(g, DXGW_OP_UPDATE_GPU_VA, process, body, (uint32_t)len, NULL, 0);
 }

@@ -109,8 +109,9 @@ int uguest_send(struct uguest *g, uint16_t opcode, uint32_t process, const void 
 
 /*
  * Waits for the reply to `request_id` (replies to other ids that arrive meanwhile are kept for
- * their own uguest_wait). Returns the reply's status (0 or a negative errno from dxgd) or a local
- * error. On success the reply body is copied to `reply_body` (up to `reply_max` bytes; the rest
+ * their own uguest_wait). Returns the reply's status (0, DXGW_STATUS_PENDING, or a negative errno
+ * from dxgd) or a local error. PENDING is a success with a body whose work continues after the
+ * reply (MAKE_RESIDENT restoring contents: wait for the paging fence, uguest_wait_fence()). On success the reply body is copied to `reply_body` (up to `reply_max` bytes; the rest
  * of the buffer is zeroed, so nothing stale survives a short body) and `*reply_len` (may be NULL)
  * gets the body length dxgd sent, which may exceed reply_max (a longer, newer body). Whether a
  * short body is acceptable is the caller's call: the typed helpers below answer -EPROTO.
@@ -186,5 +187,186 @@ struct uguest_context_args {
 int uguest_create_context(struct uguest *g, uint32_t process,
 			  const struct uguest_context_args *args, uint32_t *context);
 int uguest_destroy_context(struct uguest *g, uint32_t process, uint32_t context);
+
+/* ---- memory (0x04xx): docs/protocol.md "Memory" has the semantics and errors ---- */
+
+/* One allocation to create: host order; `code` is the SPIR-V of a PROGRAM (code_size bytes). */
+struct uguest_alloc_desc {
+	uint32_t kind;			/* OPENDXG_ALLOC_KIND_* */
+	uint32_t flags;			/* MBZ */
+	uint64_t size;			/* PROGRAM: equals code_size */
+	uint32_t priority;		/* 0: normal */
+	uint32_t code_size;
+	const void *code;
+};
+
+struct uguest_alloc_result {
+	uint32_t allocation;
+	uint64_t charged;
+};
+
+struct uguest_create_allocation_args {
+	uint32_t device;
+	uint32_t resource;		/* an existing resource to join, or 0 */
+	uint32_t flags;			/* D3DKMT_CREATEALLOCATION_FLAG_* */
+	const void *runtime_data;	/* with CREATE_RESOURCE only */
+	uint32_t runtime_data_size;
+	const struct uguest_alloc_desc *descs;
+	uint32_t count;
+};
+
+/*
+ * CREATE_ALLOCATION: `results` receives `count` results, *resource (may be NULL) the new or
+ * joined resource (0 for standalone allocations).
+ */
+int uguest_create_allocation(struct uguest *g, uint32_t process,
+			     const struct uguest_create_allocation_args *args,
+			     uint32_t *resource, struct uguest_alloc_result *results);
+/* One standalone allocation of `kind` and `size` (not a PROGRAM). */
+int uguest_alloc(struct uguest *g, uint32_t process, uint32_t device, uint32_t kind,
+		 uint64_t size, uint32_t *allocation);
+/* DESTROY_ALLOCATION: a resource (count 0) or `count` standalone allocations. */
+int uguest_destroy_allocations(struct uguest *g, uint32_t process, uint32_t device,
+			       uint32_t resource, const uint32_t *allocations, uint32_t count,
+			       uint32_t flags);
+int uguest_free(struct uguest *g, uint32_t process, uint32_t device, uint32_t allocation);
+
+struct uguest_lock {
+	uint64_t region_offset;		/* the allocation's pages in the region */
+	uint64_t size;			/* bytes mapped (a page multiple) */
+	uint32_t resource;
+	uint32_t adapter;
+};
+
+int uguest_lock(struct uguest *g, uint32_t process, uint32_t device, uint32_t allocation,
+		struct uguest_lock *out);
+int uguest_unlock(struct uguest *g, uint32_t process, uint32_t device, uint32_t allocation);
+/*
+ * The bytes a LOCK reply names, in our mapping of the region: what a guest driver maps into
+ * the caller. NULL when the range is not inside the region's heap (a dxgd bug).
+ */
+void *uguest_lock_ptr(const struct uguest *g, const struct uguest_lock *lock);
+
+struct uguest_video_memory {
+	uint64_t budget;
+	uint64_t current_usage;
+	uint64_t current_reservation;
+	uint64_t available_for_reservation;
+};
+
+int uguest_query_video_memory(struct uguest *g, uint32_t process, uint32_t adapter,
+			      uint32_t segment_group, struct uguest_video_memory *out);
+int uguest_change_reservation(struct uguest *g, uint32_t process, uint32_t adapter,
+			      uint32_t segment_group, uint64_t reservation);
+
+/*
+ * QUERY_RESIDENCY / GET_PRIORITY: a resource (count 0: one value) or `count` allocations;
+ * `values` receives max(count, 1) values. SET_PRIORITY takes max(count, 1) priorities.
+ */
+int uguest_query_residency(struct uguest *g, uint32_t process, uint32_t device,
+			   uint32_t resource, const uint32_t *allocations, uint32_t count,
+			   uint32_t *values);
+int uguest_get_priority(struct uguest *g, uint32_t process, uint32_t device, uint32_t resource,
+			const uint32_t *allocations, uint32_t count, uint32_t *values);
+int uguest_set_priority(struct uguest *g, uint32_t process, uint32_t device, uint32_t resource,
+			const uint32_t *allocations, uint32_t count, const uint32_t *priorities);
+
+/* OFFER / RECLAIM: `handles` name resources when `resources`, else allocations. */
+int uguest_offer(struct uguest *g, uint32_t process, uint32_t device, uint32_t priority,
+		 uint32_t flags, bool resources, const uint32_t *handles, uint32_t count);
+/* `results` (count values, D3DDDI_RECLAIM_RESULT_*) and `fence_value` may be NULL. */
+int uguest_reclaim(struct uguest *g, uint32_t process, uint32_t paging_queue, bool resources,
+		   const uint32_t *handles, uint32_t count, uint32_t *results,
+		   uint64_t *fence_value);
+
+struct uguest_alloc_property {
+	uint32_t paging_queue;
+	uint32_t allocation;
+	uint32_t supported_segment_set;
+	uint32_t preferred_segment;
+	uint32_t flags;
+	uint32_t property_mask;
+};
+
+int uguest_update_alloc_property(struct uguest *g, uint32_t process,
+				 const struct uguest_alloc_property *args, uint64_t *fence_value);
+
+struct uguest_paging_queue {
+	uint32_t paging_queue;
+	uint32_t sync_object;		/* the queue's monitored fence */
+	uint64_t fence_offset;		/* where its value lives in the region */
+};
+
+int uguest_create_paging_queue(struct uguest *g, uint32_t process, uint32_t device,
+			       int32_t priority, struct uguest_paging_queue *out);
+int uguest_destroy_paging_queue(struct uguest *g, uint32_t process, uint32_t paging_queue);
+
+/*
+ * MAKE_RESIDENT: returns 0 (the fence has reached *fence_value) or DXGW_STATUS_PENDING (wait
+ * for it with uguest_wait_fence()), or a negative errno. `priorities` may be NULL.
+ */
+int uguest_make_resident(struct uguest *g, uint32_t process, uint32_t paging_queue,
+			 const uint32_t *allocations, uint32_t count, const uint32_t *priorities,
+			 uint32_t flags, uint64_t *fence_value);
+int uguest_evict(struct uguest *g, uint32_t process, uint32_t device, const uint32_t *allocations,
+		 uint32_t count, uint32_t flags, uint64_t *bytes_to_trim);
+
+/*
+ * The current value of the fence at region offset `fence_offset` (an acquire load); 0 for an
+ * offset that is not an 8-byte slot of the region's fence storage.
+ */
+uint64_t uguest_fence_value(const struct uguest *g, uint64_t fence_offset);
+/*
+ * Waits (bounded by the uguest's timeout: -ETIMEDOUT) until the fence at `fence_offset`
+ * reaches `value`. -EINVAL for an offset outside the region's fence storage.
+ */
+int uguest_wait_fence(struct uguest *g, uint64_t fence_offset, uint64_t value);
+
+struct uguest_reserve_gpu_va {
+	uint32_t adapter;		/* or 0 and a paging queue */
+	uint32_t paging_queue;
+	uint64_t base_address;
+	uint64_t minimum_address;
+	uint64_t maximum_address;
+	uint64_t size;
+	uint32_t reservation_type;
+	uint64_t driver_protection;
+};
+
+struct uguest_map_gpu_va {
+	uint32_t paging_queue;
+	uint32_t allocation;
+	uint64_t base_address;
+	uint64_t minimum_address;
+	uint64_t maximum_address;
+	uint64_t offset_in_pages;
+	uint64_t size_in_pages;
+	uint64_t protection;
+	uint64_t driver_protection;
+};
+
+/* One UPDATE_GPU_VA operation (D3DDDI_UPDATEGPUVIRTUALADDRESS_*), host order. */
+struct uguest_gpu_va_op {
+	uint32_t operation;
+	uint64_t base_address;
+	uint64_t size;
+	uint64_t dest_address;
+	uint32_t allocation;
+	uint64_t allocation_offset;
+	uint64_t protection;
+	uint64_t driver_protection;
+};
+
+/* `fence_value` may be NULL in these. */
+int uguest_reserve_gpu_va(struct uguest *g, uint32_t process,
+			  const struct uguest_reserve_gpu_va *args, uint64_t *va,
+			  uint64_t *fence_value);
+int uguest_map_gpu_va(struct uguest *g, uint32_t process, const struct uguest_map_gpu_va *args,
+		      uint64_t *va, uint64_t *fence_value);
+int uguest_free_gpu_va(struct uguest *g, uint32_t process, uint32_t adapter, uint64_t base,
+		       uint64_t size);
+int uguest_update_gpu_va(struct uguest *g, uint32_t process, uint32_t device, uint32_t context,
+			 uint32_t fence_object, uint64_t fence_value, uint32_t flags,
+			 const struct uguest_gpu_va_op *ops, uint32_t count);
 
 #endif /* OPENDXG_UGUEST_H */

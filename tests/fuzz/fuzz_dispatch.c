@@ -6,8 +6,10 @@
  *
  * The input format is in fuzz_vm.h. Each record is copied into a buffer of exactly its length so
  * AddressSanitizer sees any read past it. After every record the harness checks the reply against
- * the protocol (docs/protocol.md) and the VM's object graph against its counters and handle table;
- * a violation prints what failed and traps, which libFuzzer reports as a crash.
+ * the protocol (docs/protocol.md) and the VM's object graph against its counters and handle table,
+ * the memory objects included (memory_check(): charged bytes equal the sum over live allocations,
+ * claims within the quota, heap and GPU VA invariants, fence pages); a violation prints what
+ * failed and traps, which libFuzzer reports as a crash.
  *
  * FUZZ_DISPATCH_TRACE=1 prints every record, every reply and the worker's debug log, for
  * reproducing a crash by hand (docs/fuzzing.md).
@@ -21,11 +23,13 @@
 
 #include <json-c/json.h>
 
+#include <misc/opendxg.h>
 #include <opendxg/handle.h>
 #include <opendxg/region.h>
 #include <opendxg/wire.h>
 
 #include "fuzz_vm.h"
+#include "memory.h"
 #include "wire_decode.h"
 #include "worker_dispatch.h"
 #include "worker_status.h"
@@ -65,6 +69,32 @@ static void put_le32(unsigned char *p, uint32_t v)
 	dxg_le32 le = dxg_to_le32(v);
 
 	memcpy(p, &le, sizeof(le));
+}
+
+/* The VM's memory objects and bytes summed over its adapters. */
+struct memory_totals {
+	uint64_t objects;		/* allocations + resources + paging queues (each 1 handle) */
+	uint64_t paging_queues;		/* each has a second handle: its fence */
+	uint64_t gpu_va_ranges;
+	uint64_t bytes[MEM_CATEGORIES];
+};
+
+static struct memory_totals memory_totals(const struct dxg_vm *vm)
+{
+	struct memory_totals t;
+
+	memset(&t, 0, sizeof(t));
+	for (uint32_t i = 0; i < vm->adapter_count; i++) {
+		struct memory_stats m;
+
+		memory_adapter_stats(vm, i, &m);
+		t.objects += (uint64_t)m.allocations + m.resources + m.paging_queues;
+		t.paging_queues += m.paging_queues;
+		t.gpu_va_ranges += m.gpu_va_ranges;
+		for (int c = 0; c < MEM_CATEGORIES; c++)
+			t.bytes[c] += m.bytes[c];
+	}
+	return t;
 }
 
 /*
@@ -143,12 +173,22 @@ static void check_vm(struct dxg_vm *vm)
 	CHECK(devices <= vm->limits.max_devices);
 	CHECK(contexts <= vm->limits.max_contexts);
 	CHECK(live <= vm->handles.max_live);
-	CHECK(live == vm->adapter_count + processes + devices + contexts);
+	{
+		const char *why = memory_check(vm);
+		const struct memory_totals t = memory_totals(vm);
+
+		if (why)
+			fprintf(stderr, "fuzz-dispatch: memory_check: %s\n", why);
+		CHECK(why == NULL);
+		CHECK(live == vm->adapter_count + processes + devices + contexts + t.objects +
+			      t.paging_queues);
+	}
 }
 
 struct vm_snapshot {
 	struct dxg_vm_counters counters;
 	uint32_t live;
+	struct memory_totals memory;
 };
 
 /*
@@ -176,7 +216,136 @@ static bool at_limit(struct dxg_vm *vm, const struct vm_snapshot *before,
 				  before->counters.open_adapters >= l->max_open_adapters);
 	}
 	default:
-		return false;
+		/*
+		 * Memory requests run into many bounds (quota, heap extents, device memory, fence
+		 * pages, GPU VA entries, handles); memory_check() holds them all to their books.
+		 */
+		return (req->opcode & 0xff00) == 0x0400;
+	}
+}
+
+/* The memory opcodes' successful replies (docs/protocol.md, "Memory"). */
+static void check_memory_success(struct dxg_vm *vm, const struct dxgw_request *req,
+				 const unsigned char *body, uint32_t body_len)
+{
+	struct dxg_process *p = vm_find_process(vm, req->process);
+
+	CHECK(p != NULL);
+	switch (req->opcode) {
+	case DXGW_OP_CREATE_ALLOCATION: {
+		const uint32_t n = req->create_allocation.alloc_count;
+		uint32_t resource = dxg_get_le32(body);
+
+		CHECK(body_len == 8 + 16 * n);
+		CHECK(dxg_get_le32(body + 4) == n);
+		if (req->create_allocation.flags & D3DKMT_CREATEALLOCATION_FLAG_CREATE_RESOURCE)
+			CHECK(resource != 0);
+		else
+			CHECK(resource == req->create_allocation.resource);
+		for (uint32_t i = 0; i < n; i++) {
+			const unsigned char *r = body + 8 + 16 * i;
+			struct dxg_allocation *a = memory_find_allocation(vm, p, dxg_get_le32(r));
+			struct dxgw_alloc_info d;
+
+			dxgw_get_alloc_desc(req, i, &d);
+			CHECK(a != NULL);
+			CHECK(dxg_get_le32(r + 4) == 0);
+			CHECK(dxg_get_le64(r + 8) == a->charged);
+			CHECK(a->size == d.size && a->kind == d.kind && a->residency == 1);
+			CHECK(a->device->handle == req->create_allocation.device);
+			CHECK((a->resource ? a->resource->handle : 0) == resource);
+			/* Zeroed before the guest got the handle (first and last pages). */
+			if (a->kind == OPENDXG_ALLOC_KIND_HOST_VISIBLE) {
+				const unsigned char *pages = fuzz_vm_region() + a->heap_offset;
+
+				for (uint64_t k = 0; k < a->charged && k < 8192; k++)
+					CHECK(pages[k] == 0 && pages[a->charged - 1 - k] == 0);
+			}
+		}
+		break;
+	}
+	case DXGW_OP_LOCK: {
+		uint64_t off = dxg_get_le64(body), size = dxg_get_le64(body + 8);
+		struct dxg_allocation *a = memory_find_allocation(vm, p, req->lock.allocation);
+
+		CHECK(body_len == sizeof(struct dxgw_lock_reply));
+		CHECK(a != NULL && a->kind == OPENDXG_ALLOC_KIND_HOST_VISIBLE && a->locks > 0);
+		CHECK(off == a->heap_offset && size == a->charged && off % 4096 == 0);
+		CHECK(off >= FUZZ_VM_HEAP_OFFSET && off + size <= FUZZ_VM_REGION_SIZE);
+		CHECK(dxg_get_le32(body + 20) == a->device->adapter->handle);
+		/* The guest writes what it locked; whoever gets these pages next must not see it. */
+		memset(fuzz_vm_region() + off, 0xa5, size < 8192 ? size : 8192);
+		memset(fuzz_vm_region() + off + size - (size < 8192 ? size : 8192), 0xa5,
+		       size < 8192 ? size : 8192);
+		break;
+	}
+	case DXGW_OP_QUERY_VIDEO_MEMORY:
+		CHECK(body_len == sizeof(struct dxgw_video_memory_reply));
+		CHECK(dxg_get_le64(body) >= dxg_get_le64(body + 8));	/* budget >= usage */
+		break;
+	case DXGW_OP_QUERY_RESIDENCY:
+	case DXGW_OP_GET_PRIORITY: {
+		uint32_t n = req->alloc_list.count ? req->alloc_list.count : 1;
+
+		CHECK(body_len == 8 + dxgw_list_bytes(n));
+		CHECK(dxg_get_le32(body) == n && dxg_get_le32(body + 4) == 0);
+		if (req->opcode == DXGW_OP_QUERY_RESIDENCY) {
+			for (uint32_t i = 0; i < n; i++) {
+				uint32_t v = dxg_get_le32(body + 8 + 4 * i);
+
+				CHECK(v >= D3DKMT_ALLOCATIONRESIDENCYSTATUS_RESIDENTINGPUMEMORY &&
+				      v <= D3DKMT_ALLOCATIONRESIDENCYSTATUS_NOTRESIDENT);
+			}
+		}
+		if (n % 2)
+			CHECK(dxg_get_le32(body + 8 + 4 * n) == 0);
+		break;
+	}
+	case DXGW_OP_RECLAIM: {
+		uint32_t n = req->reclaim.count;
+
+		/* One result per handle named (a resource's allocations share one). */
+		CHECK(body_len >= 16 && dxg_get_le32(body + 8) == n);
+		CHECK(body_len == 16 + dxgw_list_bytes(n));
+		CHECK(dxg_get_le32(body + 12) == 0);
+		for (uint32_t i = 0; i < n; i++)
+			CHECK(dxg_get_le32(body + 16 + 4 * i) <= D3DDDI_RECLAIM_RESULT_DISCARDED);
+		break;
+	}
+	case DXGW_OP_UPDATE_ALLOC_PROPERTY:
+		CHECK(body_len == sizeof(struct dxgw_paging_reply));
+		break;
+	case DXGW_OP_CREATE_PAGING_QUEUE: {
+		uint64_t off = dxg_get_le64(body + 8);
+
+		CHECK(body_len == sizeof(struct dxgw_create_paging_queue_reply));
+		CHECK(handle_table_lookup(&vm->handles, dxg_get_le32(body), DXG_HTYPE_PAGINGQUEUE,
+					  req->process) != NULL);
+		CHECK(handle_table_lookup(&vm->handles, dxg_get_le32(body + 4),
+					  DXG_HTYPE_SYNCOBJECT, req->process) != NULL);
+		CHECK(off % 8 == 0 && off >= FUZZ_VM_FENCE_OFFSET &&
+		      off < FUZZ_VM_FENCE_OFFSET + FUZZ_VM_FENCE_SIZE);
+		break;
+	}
+	case DXGW_OP_MAKE_RESIDENT:
+	case DXGW_OP_EVICT:
+		CHECK(body_len == sizeof(struct dxgw_residency_reply));
+		CHECK(dxg_get_le64(body + 8) == 0);
+		if (req->opcode == DXGW_OP_EVICT)
+			CHECK(dxg_get_le64(body) == 0);
+		break;
+	case DXGW_OP_RESERVE_GPU_VA:
+	case DXGW_OP_MAP_GPU_VA: {
+		uint64_t va = dxg_get_le64(body);
+
+		CHECK(body_len == sizeof(struct dxgw_gpu_va_reply));
+		CHECK(va >= DXGW_GPUVA_MIN && va < DXGW_GPUVA_LIMIT && va % DXGW_GPUVA_PAGE == 0);
+		break;
+	}
+	default:
+		/* DESTROY_*, UNLOCK, CHANGE_RESERVATION, SET_PRIORITY, OFFER, FREE/UPDATE_GPU_VA */
+		CHECK(body_len == 0);
+		break;
 	}
 }
 
@@ -284,7 +453,8 @@ static void check_success(struct dxg_vm *vm, const struct dxgw_request *req,
 		CHECK(body_len == 0);
 		break;
 	default:
-		CHECK(!"success for an opcode the decoder does not know");
+		check_memory_success(vm, req, body, body_len);
+		break;
 	}
 }
 
@@ -307,6 +477,34 @@ static void fix_body_size(unsigned char *rec, uint32_t len)
 			put_le32(rec + hdr + offsetof(struct dxgw_create_context_req, priv_size),
 				 len - hdr - (uint32_t)sizeof(struct dxgw_create_context_req));
 		break;
+	case DXGW_OP_UPDATE_GPU_VA:
+		if (len >= hdr + sizeof(struct dxgw_update_gpu_va_req))
+			put_le32(rec + hdr + offsetof(struct dxgw_update_gpu_va_req, num_operations),
+				 (len - hdr - (uint32_t)sizeof(struct dxgw_update_gpu_va_req)) /
+				 (uint32_t)sizeof(struct dxgw_gpu_va_op));
+		break;
+	/* Handle lists: the count the rest of the record holds (u32 entries). */
+	case DXGW_OP_DESTROY_ALLOCATION:
+		if (len >= hdr + sizeof(struct dxgw_destroy_allocation_req))
+			put_le32(rec + hdr + offsetof(struct dxgw_destroy_allocation_req,
+						      alloc_count),
+				 (len - hdr - (uint32_t)sizeof(struct dxgw_destroy_allocation_req)) / 4);
+		break;
+	case DXGW_OP_EVICT:
+		if (len >= hdr + sizeof(struct dxgw_evict_req))
+			put_le32(rec + hdr + offsetof(struct dxgw_evict_req, count),
+				 (len - hdr - (uint32_t)sizeof(struct dxgw_evict_req)) / 4);
+		break;
+	case DXGW_OP_OFFER:
+		if (len >= hdr + sizeof(struct dxgw_offer_req))
+			put_le32(rec + hdr + offsetof(struct dxgw_offer_req, count),
+				 (len - hdr - (uint32_t)sizeof(struct dxgw_offer_req)) / 4);
+		break;
+	case DXGW_OP_RECLAIM:
+		if (len >= hdr + sizeof(struct dxgw_reclaim_req))
+			put_le32(rec + hdr + offsetof(struct dxgw_reclaim_req, count),
+				 (len - hdr - (uint32_t)sizeof(struct dxgw_reclaim_req)) / 4);
+		break;
 	}
 }
 
@@ -316,6 +514,7 @@ static void dispatch_one(const unsigned char *rec, uint32_t len)
 	const struct vm_snapshot before = {
 		.counters = vm->counters,
 		.live = handle_table_live(&vm->handles),
+		.memory = memory_totals(vm),
 	};
 	const uint32_t bound = len > ENUM_REPLY_LEN ? len : (uint32_t)ENUM_REPLY_LEN;
 	struct dxgw_request req;
@@ -357,16 +556,23 @@ static void dispatch_one(const unsigned char *rec, uint32_t len)
 		CHECK(dxg_get_le32(reply + offsetof(struct dxgw_hdr, process)) ==
 		      dxg_get_le32(rec + offsetof(struct dxgw_hdr, process)));
 	status = (int)dxg_get_le32(reply + offsetof(struct dxgw_hdr, status));
-	CHECK(status <= 0 && status >= -ERRNO_MAX);
+	/* PENDING: only a MAKE_RESIDENT restoring contents; the worker finishes it after the reply. */
+	CHECK(status <= 0 ? status >= -ERRNO_MAX
+			  : status == DXGW_STATUS_PENDING && req.opcode == DXGW_OP_MAKE_RESIDENT);
+	CHECK(memory_has_deferred(vm) == (status == DXGW_STATUS_PENDING));
+	if (status == DXGW_STATUS_PENDING)
+		memory_after_reply(vm);
 	if (decoded)
 		CHECK(status == decoded);
-	if (status) {
+	if (status < 0) {
+		const struct memory_totals t = memory_totals(vm);
 		/* A refused request, malformed or not, changes no object ("loses nothing"). */
 		CHECK(handle_table_live(&vm->handles) == before.live);
 		CHECK(vm->counters.processes == before.counters.processes);
 		CHECK(vm->counters.open_adapters == before.counters.open_adapters);
 		CHECK(vm->counters.devices == before.counters.devices);
 		CHECK(vm->counters.contexts == before.counters.contexts);
+		CHECK(memcmp(&t, &before.memory, sizeof(t)) == 0);
 		CHECK(reply_len == sizeof(struct dxgw_hdr));
 		if (status == -ENOMEM)
 			CHECK(at_limit(vm, &before, &req));
@@ -472,5 +678,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_status_json(&fuzz.vm, (data[0] & FUZZ_VM_CONFIG_STATUS_SMALL) ?
 					    STATUS_SMALL_MAX_LEN : STATUS_MAX_LEN);
 	fuzz_vm_stop(&fuzz);
+	/* Every device-local buffer went with its VM. */
+	CHECK(fuzz_vm_device_bytes() == 0);
 	return 0;
 }

@@ -24,6 +24,7 @@
 #include <opendxg/wire.h>
 
 #include "fuzz_vm.h"
+#include "memory.h"
 #include "worker_dispatch.h"
 
 struct bytes {
@@ -138,6 +139,8 @@ static int seed_raw(struct dispatch_seed *s, const void *raw, uint16_t n, uint8_
 	bytes_put(&s->input, raw, n);
 	reply_len = worker_dispatch(&s->vm.vm, rec, len, s->reply, s->reply_cap,
 				    &s->vm.reject_log);
+	/* As the worker does once the reply is out (PENDING restores); the fuzzer does the same. */
+	memory_after_reply(&s->vm.vm);
 	free(rec);
 	if (reply_len < sizeof(struct dxgw_hdr))
 		return 1;
@@ -437,6 +440,451 @@ static void dispatch_lifecycles(void)
 	seed_end(&s);
 }
 
+/* ---- memory (0x04xx) ---- */
+
+/*
+ * The smallest compute module the host's SPIR-V gate accepts: OpCapability Shader, Logical
+ * GLSL450, one GLCompute entry point "main" with LocalSize 1 1 1 and an empty body.
+ */
+static const uint32_t minimal_spirv[] = {
+	0x07230203u, 0x00010300u, 0x00000000u, 0x00000005u, 0x00000000u,
+	0x00020011u, 0x00000001u,				/* OpCapability Shader */
+	0x0003000eu, 0x00000000u, 0x00000001u,			/* OpMemoryModel */
+	0x0005000fu, 0x00000005u, 0x00000001u, 0x6e69616du, 0x00000000u,	/* OpEntryPoint */
+	0x00060010u, 0x00000001u, 0x00000011u, 0x00000001u, 0x00000001u, 0x00000001u,
+	0x00020013u, 0x00000002u,				/* %2 = OpTypeVoid */
+	0x00030021u, 0x00000003u, 0x00000002u,			/* %3 = OpTypeFunction %2 */
+	0x00050036u, 0x00000002u, 0x00000001u, 0x00000000u, 0x00000003u,
+	0x000200f8u, 0x00000004u,				/* OpLabel */
+	0x000100fdu,						/* OpReturn */
+	0x00010038u,						/* OpFunctionEnd */
+};
+
+static void bytes_u64(struct bytes *b, uint64_t v)
+{
+	bytes_u32(b, (uint32_t)v);
+	bytes_u32(b, (uint32_t)(v >> 32));
+}
+
+static void bytes_pad8(struct bytes *b)
+{
+	while (b->len % 8)
+		bytes_u8(b, 0);
+}
+
+static void bytes_list(struct bytes *b, const uint32_t *v, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		bytes_u32(b, v[i]);
+	bytes_pad8(b);
+}
+
+/* Sends the body built in `b` (then emptied); returns the status. */
+static int mem_send(struct dispatch_seed *s, uint16_t op, uint32_t process, struct bytes *b)
+{
+	int ret = seed_request(s, op, process, b->data, (uint16_t)b->len);
+
+	b->len = 0;
+	return ret;
+}
+
+static uint32_t reply_u32(const struct dispatch_seed *s, size_t off)
+{
+	return dxg_get_le32(s->reply + sizeof(struct dxgw_hdr) + off);
+}
+
+static uint64_t reply_u64(const struct dispatch_seed *s, size_t off)
+{
+	return dxg_get_le64(s->reply + sizeof(struct dxgw_hdr) + off);
+}
+
+struct mem_desc {
+	uint32_t kind;
+	uint64_t size;
+};
+
+/* CREATE_ALLOCATION; PROGRAM descriptors carry minimal_spirv. handles[] gets the results. */
+static uint32_t mem_create(struct dispatch_seed *s, uint32_t p, uint32_t d, uint32_t flags,
+			   uint32_t resource, const char *runtime, const struct mem_desc *descs,
+			   uint32_t n, uint32_t *handles, int want)
+{
+	struct bytes b = { 0 };
+	uint32_t runtime_size = runtime ? (uint32_t)strlen(runtime) : 0;
+
+	bytes_u32(&b, d);
+	bytes_u32(&b, resource);
+	bytes_u32(&b, flags);
+	bytes_u32(&b, n);
+	bytes_u32(&b, runtime_size);
+	bytes_u32(&b, 0);
+	if (runtime_size)
+		bytes_put(&b, runtime, runtime_size);
+	bytes_pad8(&b);
+	for (uint32_t i = 0; i < n; i++) {
+		bool program = descs[i].kind == OPENDXG_ALLOC_KIND_PROGRAM;
+
+		bytes_u32(&b, descs[i].kind);
+		bytes_u32(&b, 0);
+		bytes_u64(&b, program ? sizeof(minimal_spirv) : descs[i].size);
+		bytes_u32(&b, 0);
+		bytes_u32(&b, program ? (uint32_t)sizeof(minimal_spirv) : 0);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (descs[i].kind != OPENDXG_ALLOC_KIND_PROGRAM)
+			continue;
+		bytes_put(&b, minimal_spirv, sizeof(minimal_spirv));
+		bytes_pad8(&b);
+	}
+	expect(s, mem_send(s, DXGW_OP_CREATE_ALLOCATION, p, &b), want, "CREATE_ALLOCATION");
+	free(b.data);
+	for (uint32_t i = 0; !want && handles && i < n; i++)
+		handles[i] = reply_u32(s, 8 + 16 * i);
+	return want ? 0 : reply_u32(s, 0);
+}
+
+static uint32_t mem_alloc(struct dispatch_seed *s, uint32_t p, uint32_t d, uint32_t kind,
+			  uint64_t size, int want)
+{
+	const struct mem_desc desc = { kind, size };
+	uint32_t h = 0;
+
+	mem_create(s, p, d, 0, 0, NULL, &desc, 1, &h, want);
+	return h;
+}
+
+/* DESTROY_ALLOCATION, EVICT, OFFER-style requests: fixed words, then a handle list. */
+static void mem_list_req(struct dispatch_seed *s, uint16_t op, uint32_t p, const uint32_t *fixed,
+			 uint32_t nfixed, const uint32_t *list, uint32_t n,
+			 const uint32_t *values, uint32_t nvalues, int want, const char *what)
+{
+	struct bytes b = { 0 };
+
+	for (uint32_t i = 0; i < nfixed; i++)
+		bytes_u32(&b, fixed[i]);
+	bytes_list(&b, list, n);
+	if (values)
+		bytes_list(&b, values, nvalues);
+	expect(s, mem_send(s, op, p, &b), want, what);
+	free(b.data);
+}
+
+struct mem_queue {
+	uint32_t queue;
+	uint32_t sync;
+};
+
+static struct mem_queue mem_queue(struct dispatch_seed *s, uint32_t p, uint32_t d)
+{
+	struct bytes b = { 0 };
+	struct mem_queue q;
+
+	bytes_u32(&b, d);
+	bytes_u32(&b, 0);
+	expect(s, mem_send(s, DXGW_OP_CREATE_PAGING_QUEUE, p, &b), 0, "CREATE_PAGING_QUEUE");
+	free(b.data);
+	q.queue = reply_u32(s, 0);
+	q.sync = reply_u32(s, 4);
+	return q;
+}
+
+static void mem_video(struct dispatch_seed *s, uint16_t op, uint32_t p, uint32_t adapter,
+		      uint32_t group, uint64_t reservation, int want)
+{
+	struct bytes b = { 0 };
+
+	bytes_u32(&b, adapter);
+	bytes_u32(&b, group);
+	bytes_u64(&b, reservation);
+	expect(s, mem_send(s, op, p, &b), want, "video memory");
+	free(b.data);
+}
+
+static uint64_t mem_reserve(struct dispatch_seed *s, uint32_t p, uint32_t adapter,
+			    uint32_t queue, uint64_t base, uint64_t size, int want)
+{
+	struct bytes b = { 0 };
+
+	bytes_u32(&b, adapter);
+	bytes_u32(&b, queue);
+	bytes_u64(&b, base);
+	bytes_u64(&b, 0);
+	bytes_u64(&b, 0);
+	bytes_u64(&b, size);
+	bytes_u32(&b, D3DDDIGPUVA_RESERVE_NO_ACCESS);
+	bytes_u32(&b, 0);
+	bytes_u64(&b, 0);
+	expect(s, mem_send(s, DXGW_OP_RESERVE_GPU_VA, p, &b), want, "RESERVE_GPU_VA");
+	free(b.data);
+	return want ? 0 : reply_u64(s, 0);
+}
+
+static uint64_t mem_map(struct dispatch_seed *s, uint32_t p, uint32_t queue, uint32_t alloc,
+			uint64_t base, uint64_t offset_pages, uint64_t pages, int want)
+{
+	struct bytes b = { 0 };
+
+	bytes_u32(&b, queue);
+	bytes_u32(&b, alloc);
+	bytes_u64(&b, base);
+	bytes_u64(&b, 0);
+	bytes_u64(&b, 0);
+	bytes_u64(&b, offset_pages);
+	bytes_u64(&b, pages);
+	bytes_u64(&b, D3DDDIGPUVA_PROTECTION_WRITE);
+	bytes_u64(&b, 0);
+	expect(s, mem_send(s, DXGW_OP_MAP_GPU_VA, p, &b), want, "MAP_GPU_VA");
+	free(b.data);
+	return want ? 0 : reply_u64(s, 0);
+}
+
+static void mem_va_op(struct bytes *b, uint32_t op, uint64_t base, uint64_t size, uint64_t dest,
+		      uint32_t alloc, uint64_t protection)
+{
+	bytes_u32(b, op);
+	bytes_u32(b, 0);
+	bytes_u64(b, base);
+	bytes_u64(b, size);
+	bytes_u64(b, dest);
+	bytes_u32(b, alloc);
+	bytes_u32(b, 0);
+	bytes_u64(b, 0);
+	bytes_u64(b, protection);
+	bytes_u64(b, 0);
+}
+
+/* Every memory opcode in a guest driver's order, ending with the device's cascade. */
+static void dispatch_memory(void)
+{
+	const struct mem_desc resource_descs[3] = {
+		{ OPENDXG_ALLOC_KIND_HOST_VISIBLE, 100 },
+		{ OPENDXG_ALLOC_KIND_DEVICE_LOCAL, 5000 },
+		{ OPENDXG_ALLOC_KIND_PROGRAM, 0 },
+	};
+	struct dispatch_seed s;
+	struct mem_queue q;
+	uint32_t p, d, a0, r, h[3], hv, dl, c;
+	uint64_t va;
+
+	seed_begin(&s, "mem-lifecycle", 1 | FUZZ_VM_CONFIG_STATUS);
+	a0 = adapter_handle(&s, 0);
+	p = create_process(&s, "mem", 0);
+	adapter_op(&s, DXGW_OP_OPEN_ADAPTER, p, a0, 0);
+	d = create_device(&s, p, a0, 0);
+	r = mem_create(&s, p, d, D3DKMT_CREATEALLOCATION_FLAG_CREATE_RESOURCE, 0, "umd data",
+		       resource_descs, 3, h, 0);
+	hv = mem_alloc(&s, p, d, OPENDXG_ALLOC_KIND_HOST_VISIBLE, 70000, 0);
+	dl = mem_alloc(&s, p, d, OPENDXG_ALLOC_KIND_DEVICE_LOCAL, 1, 0);
+	{
+		const uint32_t lock[4] = { d, hv, 0, 0 };
+
+		mem_list_req(&s, DXGW_OP_LOCK, p, lock, 4, NULL, 0, NULL, 0, 0, "LOCK");
+		mem_list_req(&s, DXGW_OP_UNLOCK, p, lock, 4, NULL, 0, NULL, 0, 0, "UNLOCK");
+		mem_list_req(&s, DXGW_OP_UNLOCK, p, lock, 4, NULL, 0, NULL, 0, -EINVAL, "UNLOCK");
+	}
+	mem_video(&s, DXGW_OP_QUERY_VIDEO_MEMORY, p, a0, D3DKMT_MEMORY_SEGMENT_GROUP_LOCAL, 0, 0);
+	mem_video(&s, DXGW_OP_CHANGE_RESERVATION, p, a0, D3DKMT_MEMORY_SEGMENT_GROUP_NON_LOCAL,
+		  1 << 20, 0);
+	mem_video(&s, DXGW_OP_QUERY_VIDEO_MEMORY, p, a0, D3DKMT_MEMORY_SEGMENT_GROUP_NON_LOCAL, 0,
+		  0);
+	{
+		const uint32_t list_fixed[4] = { d, 0, 2, 0 };
+		const uint32_t res_fixed[4] = { d, r, 0, 0 };
+		const uint32_t two[2] = { hv, dl }, prio[2] = { 0x50000000, 0x60000000 };
+
+		mem_list_req(&s, DXGW_OP_QUERY_RESIDENCY, p, list_fixed, 4, two, 2, NULL, 0, 0,
+			     "QUERY_RESIDENCY");
+		mem_list_req(&s, DXGW_OP_SET_PRIORITY, p, list_fixed, 4, two, 2, prio, 2, 0,
+			     "SET_PRIORITY");
+		mem_list_req(&s, DXGW_OP_GET_PRIORITY, p, res_fixed, 4, NULL, 0, NULL, 0, 0,
+			     "GET_PRIORITY");
+		mem_list_req(&s, DXGW_OP_SET_PRIORITY, p, res_fixed, 4, NULL, 0, prio, 1, 0,
+			     "SET_PRIORITY resource");
+		mem_list_req(&s, DXGW_OP_QUERY_RESIDENCY, p, res_fixed, 4, NULL, 0, NULL, 0, 0,
+			     "QUERY_RESIDENCY resource");
+	}
+	q = mem_queue(&s, p, d);
+	{
+		const uint32_t mr[4] = { q.queue, 2, 0, 1 }, ev[4] = { d, 1, 0, 0 };
+		const uint32_t two[2] = { hv, dl }, prio[2] = { 1, 2 };
+		const uint32_t mr1[4] = { q.queue, 1, 0, 0 };
+
+		mem_list_req(&s, DXGW_OP_MAKE_RESIDENT, p, mr, 4, two, 2, prio, 2, 0,
+			     "MAKE_RESIDENT");
+		mem_list_req(&s, DXGW_OP_EVICT, p, ev, 4, &dl, 1, NULL, 0, 0, "EVICT");
+		mem_list_req(&s, DXGW_OP_EVICT, p, ev, 4, &dl, 1, NULL, 0, 0, "EVICT");
+		mem_list_req(&s, DXGW_OP_EVICT, p, ev, 4, &dl, 1, NULL, 0, -EINVAL, "EVICT at 0");
+		mem_list_req(&s, DXGW_OP_MAKE_RESIDENT, p, mr1, 4, &dl, 1, NULL, 0,
+			     DXGW_STATUS_PENDING, "MAKE_RESIDENT (restore)");
+	}
+	{
+		const uint32_t offer[6] = { d, 1, D3DKMT_OFFER_PRIORITY_LOW, 0, 0, 0 };
+		const uint32_t offer_r[6] = { d, 1, D3DKMT_OFFER_PRIORITY_HIGH, 0, 1, 0 };
+		const uint32_t reclaim[4] = { q.queue, 1, 0, 0 };
+		const uint32_t reclaim_r[4] = { q.queue, 1, 1, 0 };
+		const uint32_t prop[6] = { q.queue, dl, 0x1, 1, 1, 7 };
+
+		mem_list_req(&s, DXGW_OP_OFFER, p, offer, 6, &dl, 1, NULL, 0, 0, "OFFER");
+		mem_list_req(&s, DXGW_OP_OFFER, p, offer_r, 6, &r, 1, NULL, 0, 0, "OFFER resource");
+		mem_list_req(&s, DXGW_OP_RECLAIM, p, reclaim, 4, &dl, 1, NULL, 0, 0, "RECLAIM");
+		mem_list_req(&s, DXGW_OP_RECLAIM, p, reclaim_r, 4, &r, 1, NULL, 0, 0,
+			     "RECLAIM resource");
+		mem_list_req(&s, DXGW_OP_UPDATE_ALLOC_PROPERTY, p, prop, 6, NULL, 0, NULL, 0, 0,
+			     "UPDATE_ALLOC_PROPERTY");
+	}
+	va = mem_reserve(&s, p, a0, 0, 0, 16 * 4096, 0);
+	mem_reserve(&s, p, a0, 0, va + 4096, 4096, -EINVAL);
+	mem_map(&s, p, q.queue, hv, va, 0, 16, 0);
+	mem_map(&s, p, q.queue, hv, 0, 1, 2, 0);
+	mem_map(&s, p, q.queue, hv, va, 18, 1, -EINVAL);	/* hv has 18 pages */
+	c = create_context(&s, p, d, 0, 0);
+	{
+		struct bytes b = { 0 };
+
+		bytes_u32(&b, d);
+		bytes_u32(&b, c);
+		bytes_u32(&b, q.sync);
+		bytes_u32(&b, 4);
+		bytes_u64(&b, 1);
+		bytes_u32(&b, 0);
+		bytes_u32(&b, 0);
+		mem_va_op(&b, D3DDDI_UPDATEGPUVIRTUALADDRESS_UNMAP, va, 4096, 0, 0, 0);
+		mem_va_op(&b, D3DDDI_UPDATEGPUVIRTUALADDRESS_MAP, va, 4096, 0, dl, 0);
+		mem_va_op(&b, D3DDDI_UPDATEGPUVIRTUALADDRESS_COPY, va, 4096, va + 8 * 4096, 0, 0);
+		mem_va_op(&b, D3DDDI_UPDATEGPUVIRTUALADDRESS_MAP_PROTECT, va + 4096, 4096, 0, hv,
+			  D3DDDIGPUVA_PROTECTION_WRITE);
+		expect(&s, mem_send(&s, DXGW_OP_UPDATE_GPU_VA, p, &b), 0, "UPDATE_GPU_VA");
+		free(b.data);
+	}
+	{
+		struct bytes b = { 0 };
+
+		bytes_u32(&b, a0);
+		bytes_u32(&b, 0);
+		bytes_u64(&b, va);
+		bytes_u64(&b, 16 * 4096);
+		expect(&s, mem_send(&s, DXGW_OP_FREE_GPU_VA, p, &b), 0, "FREE_GPU_VA");
+		free(b.data);
+	}
+	{
+		const uint32_t destroy_list[4] = { d, 0, 1, 0 }, destroy_res[4] = { d, r, 0, 0 };
+
+		mem_list_req(&s, DXGW_OP_DESTROY_ALLOCATION, p, destroy_list, 4, &h[0], 1, NULL, 0,
+			     -EINVAL, "DESTROY_ALLOCATION of a resource member");
+		mem_list_req(&s, DXGW_OP_DESTROY_ALLOCATION, p, destroy_list, 4, &hv, 1, NULL, 0, 0,
+			     "DESTROY_ALLOCATION");
+		mem_list_req(&s, DXGW_OP_DESTROY_ALLOCATION, p, destroy_res, 4, NULL, 0, NULL, 0, 0,
+			     "DESTROY_ALLOCATION resource");
+	}
+	destroy(&s, DXGW_OP_DESTROY_PAGING_QUEUE, p, q.queue, 0);
+	q = mem_queue(&s, p, d);
+	/* The device takes the rest (dl, the new queue) with it. */
+	destroy(&s, DXGW_OP_DESTROY_DEVICE, p, d, 0);
+	seed_end(&s);
+
+	/* Small memory quota (256 KiB, 8 allocations): refusals, discard under pressure, reclaim. */
+	seed_begin(&s, "mem-quota", FUZZ_VM_CONFIG_SMALL_LIMITS | 1);
+	a0 = adapter_handle(&s, 0);
+	p = create_process(&s, "quota", 0);
+	adapter_op(&s, DXGW_OP_OPEN_ADAPTER, p, a0, 0);
+	d = create_device(&s, p, a0, 0);
+	q = mem_queue(&s, p, d);
+	dl = mem_alloc(&s, p, d, OPENDXG_ALLOC_KIND_DEVICE_LOCAL, 128 << 10, 0);
+	hv = mem_alloc(&s, p, d, OPENDXG_ALLOC_KIND_HOST_VISIBLE, 128 << 10, 0);
+	mem_alloc(&s, p, d, OPENDXG_ALLOC_KIND_HOST_VISIBLE, 1, -ENOMEM);
+	{
+		const uint32_t offer[6] = { d, 1, D3DKMT_OFFER_PRIORITY_LOW, 0, 0, 0 };
+		const uint32_t reclaim[4] = { q.queue, 1, 0, 0 };
+		const uint32_t destroy_list[4] = { d, 0, 1, 0 };
+		const uint32_t residency[4] = { d, 0, 1, 0 };
+		uint32_t hv64;
+
+		mem_list_req(&s, DXGW_OP_OFFER, p, offer, 6, &dl, 1, NULL, 0, 0, "OFFER");
+		/* Fits only by discarding the offered allocation. */
+		hv64 = mem_alloc(&s, p, d, OPENDXG_ALLOC_KIND_HOST_VISIBLE, 64 << 10, 0);
+		mem_list_req(&s, DXGW_OP_QUERY_RESIDENCY, p, residency, 4, &dl, 1, NULL, 0, 0,
+			     "QUERY_RESIDENCY of a discarded allocation");
+		mem_list_req(&s, DXGW_OP_RECLAIM, p, reclaim, 4, &dl, 1, NULL, 0, -ENOMEM,
+			     "RECLAIM without room");
+		mem_list_req(&s, DXGW_OP_DESTROY_ALLOCATION, p, destroy_list, 4, &hv64, 1, NULL, 0,
+			     0, "DESTROY_ALLOCATION");
+		mem_list_req(&s, DXGW_OP_RECLAIM, p, reclaim, 4, &dl, 1, NULL, 0, 0,
+			     "RECLAIM of discarded contents");
+		mem_list_req(&s, DXGW_OP_DESTROY_ALLOCATION, p, destroy_list, 4, &hv, 1, NULL, 0, 0,
+			     "DESTROY_ALLOCATION");
+	}
+	mem_video(&s, DXGW_OP_CHANGE_RESERVATION, p, a0, 0, 1 << 20, -ENOMEM);
+	for (int i = 0; i < 7; i++)
+		mem_alloc(&s, p, d, OPENDXG_ALLOC_KIND_DEVICE_LOCAL, 1, 0);
+	mem_alloc(&s, p, d, OPENDXG_ALLOC_KIND_DEVICE_LOCAL, 1, -ENOMEM);	/* 8 allocations */
+	for (int i = 0; i < 8; i++)
+		mem_reserve(&s, p, a0, 0, 0, 4096, 0);
+	mem_reserve(&s, p, a0, 0, 0, 4096, -ENOMEM);
+	connect_vm(&s);
+	seed_end(&s);
+
+	/* Two adapters, two processes: foreign handles, and the last CLOSE_ADAPTER's cascade. */
+	seed_begin(&s, "mem-foreign-cascade", 2);
+	{
+		uint32_t a1 = adapter_handle(&s, 1), p2, d1, d2;
+
+		a0 = adapter_handle(&s, 0);
+		p = create_process(&s, "one", 0);
+		p2 = create_process(&s, "two", 0);
+		adapter_op(&s, DXGW_OP_OPEN_ADAPTER, p, a0, 0);
+		adapter_op(&s, DXGW_OP_OPEN_ADAPTER, p, a1, 0);
+		adapter_op(&s, DXGW_OP_OPEN_ADAPTER, p2, a0, 0);
+		d = create_device(&s, p, a0, 0);
+		d1 = create_device(&s, p, a1, 0);
+		d2 = create_device(&s, p2, a0, 0);
+		hv = mem_alloc(&s, p, d, OPENDXG_ALLOC_KIND_HOST_VISIBLE, 4096, 0);
+		dl = mem_alloc(&s, p, d1, OPENDXG_ALLOC_KIND_DEVICE_LOCAL, 4096, 0);
+		q = mem_queue(&s, p, d);
+		mem_reserve(&s, p, 0, q.queue, 0, 4096, 0);
+		mem_map(&s, p, q.queue, dl, 0, 0, 1, -EINVAL);	/* another adapter's allocation */
+		{
+			const uint32_t ev[4] = { d2, 1, 0, 0 };
+
+			mem_list_req(&s, DXGW_OP_EVICT, p2, ev, 4, &hv, 1, NULL, 0, -EINVAL,
+				     "EVICT of another process's allocation");
+		}
+		adapter_op(&s, DXGW_OP_CLOSE_ADAPTER, p, a0, 0);
+		mem_alloc(&s, p, d, OPENDXG_ALLOC_KIND_HOST_VISIBLE, 1, -EINVAL);
+		expect(&s, seed_request(&s, DXGW_OP_DESTROY_PROCESS, p, NULL, 0), 0,
+		       "DESTROY_PROCESS");
+		mem_alloc(&s, p2, d2, OPENDXG_ALLOC_KIND_DEVICE_LOCAL, 4096, 0);
+	}
+	seed_end(&s);
+
+	/* Malformed memory bodies: reserved words, counts, padding. */
+	seed_begin(&s, "mem-malformed", 1);
+	a0 = adapter_handle(&s, 0);
+	p = create_process(&s, "bad", 0);
+	adapter_op(&s, DXGW_OP_OPEN_ADAPTER, p, a0, 0);
+	d = create_device(&s, p, a0, 0);
+	{
+		const uint32_t lock_reserved[4] = { d, 1, 0, 1 };
+		const uint32_t destroy_both[4] = { d, 5, 1, 0 };
+		const uint32_t evict_zero[4] = { d, 0, 0, 0 };
+		const uint32_t offer_prio[6] = { d, 1, 0, 0, 0, 0 };
+		const uint32_t one = 0x40000040;
+
+		mem_list_req(&s, DXGW_OP_LOCK, p, lock_reserved, 4, NULL, 0, NULL, 0, -EINVAL,
+			     "LOCK reserved");
+		mem_list_req(&s, DXGW_OP_DESTROY_ALLOCATION, p, destroy_both, 4, &one, 1, NULL, 0,
+			     -EINVAL, "DESTROY both");
+		mem_list_req(&s, DXGW_OP_EVICT, p, evict_zero, 4, NULL, 0, NULL, 0, -EINVAL,
+			     "EVICT count 0");
+		mem_list_req(&s, DXGW_OP_OFFER, p, offer_prio, 6, &one, 1, NULL, 0, -EINVAL,
+			     "OFFER priority 0");
+		mem_create(&s, p, d, 0, 0, "runtime", (const struct mem_desc[]){
+				   { OPENDXG_ALLOC_KIND_HOST_VISIBLE, 1 } }, 1, NULL, -EINVAL);
+		mem_create(&s, p, d, 0, 0, NULL, (const struct mem_desc[]){ { 7, 1 } }, 1, NULL,
+			   -EINVAL);
+		mem_video(&s, DXGW_OP_QUERY_VIDEO_MEMORY, p, a0, 2, 0, -EINVAL);
+	}
+	seed_end(&s);
+}
+
 /* Small quotas (config bit 2): each create runs into its limit. */
 static void dispatch_quotas(void)
 {
@@ -647,6 +1095,7 @@ int main(int argc, char **argv)
 		dispatch_lifecycles();
 		dispatch_quotas();
 		dispatch_malformed();
+		dispatch_memory();
 	} else {
 		ring_seeds();
 	}

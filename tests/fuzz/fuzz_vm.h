@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A dxgd worker VM without Vulkan, for the dispatch fuzzer and its seed generator: fake adapters
- * (as tests/unit/host/test_worker_vm.c builds them) and a configuration byte that picks how many
+ * (as tests/unit/host/test_worker_vm.c builds them), a private stand-in for the shared region (a
+ * memfd: heap and fence storage), a device-local backend of malloc'ed buffers with a capacity (so
+ * eviction, restore and discard run without a GPU), and a configuration byte that picks how many
  * adapters the VM has and whether its quotas are the daemon's defaults or small enough for a short
  * input to run into them.
  *
@@ -28,9 +30,17 @@
 #define FUZZ_VM_MAX_ADAPTERS 3u
 #define FUZZ_VM_GENERATION 7u
 #define FUZZ_VM_HEAP_SIZE (64ull << 20)
+/* Region stand-in: header page, fence storage (8 pages: 8 processes with paging queues), heap. */
+#define FUZZ_VM_FENCE_OFFSET 4096ull
+#define FUZZ_VM_FENCE_SIZE (8ull * 4096ull)
+#define FUZZ_VM_HEAP_OFFSET (FUZZ_VM_FENCE_OFFSET + FUZZ_VM_FENCE_SIZE)
+#define FUZZ_VM_REGION_SIZE (FUZZ_VM_HEAP_OFFSET + FUZZ_VM_HEAP_SIZE)
+/* Device memory of the fake backend, per process run (shared by the adapters). */
+#define FUZZ_VM_DEVICE_BYTES (64ull << 20)
 
 /*
- * Config byte: bits 0..1 adapter count (0..3), bit 2 small quotas; bit 3 renders the worker's
+ * Config byte: bits 0..1 adapter count (0..3), bit 2 small quotas (objects and memory: see
+ * FUZZ_VM_SMALL_LIMITS and FUZZ_VM_SMALL_MEMORY); bit 3 renders the worker's
  * status JSON (guest-chosen process names go to the broker) after the last record, bit 4 with a
  * size limit that forces the truncated form.
  */
@@ -65,6 +75,19 @@ struct fuzz_vm {
 	.max_adapter_refs = 3, \
 	.max_open_adapters = 5, \
 }
+
+/* The memory limits FUZZ_VM_CONFIG_SMALL_LIMITS selects: a few allocations reach each one. */
+#define FUZZ_VM_SMALL_MEMORY { \
+	.quota_bytes = 256u << 10, \
+	.max_allocations = 8, \
+	.max_gpuva_entries = 8, \
+}
+
+/* The region stand-in every VM of this process uses (valid after the first fuzz_vm_start()). */
+unsigned char *fuzz_vm_region(void);
+
+/* Device-local bytes the fake backend holds now (must be 0 after fuzz_vm_stop()). */
+uint64_t fuzz_vm_device_bytes(void);
 
 /* Sets up the VM for one input; aborts when the host code cannot (a harness bug, not a finding). */
 void fuzz_vm_start(struct fuzz_vm *f, uint8_t config);

@@ -76,7 +76,7 @@ int harness_start(struct dxgd_instance *d, const char *exe, unsigned vm_count,
 	for (unsigned i = 0; i < vm_count; i++) {
 		snprintf(d->vm_socket[i], sizeof(d->vm_socket[i]), "%s/vm%u.sock", d->dir, i);
 		snprintf(vm_args[i], sizeof(vm_args[i]), "vm%u:%s:%s", i, d->vm_socket[i],
-			 HARNESS_REGION);
+			 harness_region);
 		argv[argc++] = "--vm";
 		argv[argc++] = vm_args[i];
 	}
@@ -318,6 +318,15 @@ int harness_vm_stats(struct uguest *g, uint32_t process, uint32_t adapter,
 	stats->handles = le32toh(stats->handles);
 	stats->requests = le64toh(stats->requests);
 	stats->rejected = le64toh(stats->rejected);
+	stats->allocations = le32toh(stats->allocations);
+	stats->resources = le32toh(stats->resources);
+	stats->paging_queues = le32toh(stats->paging_queues);
+	stats->gpu_va_ranges = le32toh(stats->gpu_va_ranges);
+	stats->host_visible_bytes = le64toh(stats->host_visible_bytes);
+	stats->device_local_bytes = le64toh(stats->device_local_bytes);
+	stats->program_bytes = le64toh(stats->program_bytes);
+	stats->evicted_bytes = le64toh(stats->evicted_bytes);
+	stats->quota_bytes = le64toh(stats->quota_bytes);
 	return 0;
 }
 
@@ -341,14 +350,16 @@ int harness_open_first_adapter(struct uguest *g, const char *name, uint32_t *pro
 }
 
 struct dxgd_instance harness_dxgd = { .pid = -1 };
+const char *harness_region = HARNESS_REGION;
 
 static const char *harness_exe;
 static unsigned harness_vm_count;
+static const char *const *harness_extra_args;
 
 static int group_setup(void **state)
 {
 	(void)state;
-	if (harness_start(&harness_dxgd, harness_exe, harness_vm_count, NULL) != 0) {
+	if (harness_start(&harness_dxgd, harness_exe, harness_vm_count, harness_extra_args) != 0) {
 		fprintf(stderr, "harness: cannot start %s\n", harness_exe);
 		return -1;
 	}
@@ -366,8 +377,15 @@ static int group_teardown(void **state)
 int harness_run(int argc, char **argv, const char *group, const struct CMUnitTest *tests,
 		size_t count, unsigned vm_count)
 {
+	return harness_run_args(argc, argv, group, tests, count, vm_count, NULL);
+}
+
+int harness_run_args(int argc, char **argv, const char *group, const struct CMUnitTest *tests,
+		     size_t count, unsigned vm_count, const char *const *extra_args)
+{
 	harness_exe = harness_dxgd_path(argc, argv);
 	harness_vm_count = vm_count;
+	harness_extra_args = extra_args;
 	/* A test that loses its guest's socket must not die of SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
 	return _cmocka_run_group_tests(group, tests, count, group_setup, group_teardown);

@@ -41,6 +41,12 @@ struct CMUnitTest;
  */
 int harness_run(int argc, char **argv, const char *group, const struct CMUnitTest *tests,
 		size_t count, unsigned vm_count);
+/* The same with `extra_args` (NULL terminated) appended to dxgd's command line. */
+int harness_run_args(int argc, char **argv, const char *group, const struct CMUnitTest *tests,
+		     size_t count, unsigned vm_count, const char *const *extra_args);
+
+/* The region size harness_start() gives every VM (HARNESS_REGION unless a test changes it). */
+extern const char *harness_region;
 
 /* Asserts that dxgd still runs, then stops it and asserts an orderly exit (status 0). */
 void harness_expect_clean_exit(void);
@@ -103,7 +109,10 @@ void harness_sleep_ms(unsigned ms);
 uint32_t harness_build_request(void *buf, uint16_t opcode, uint64_t request_id,
 			       uint32_t process, const void *body, uint32_t body_len);
 
-/* Reads OPENDXG_QAI_VM_STATS of `adapter` through `process`; 0 or negative errno. */
+/*
+ * Reads OPENDXG_QAI_VM_STATS of `adapter` through `process`, every field converted to host
+ * order (memory counters included); 0 or negative errno.
+ */
 struct opendxg_vm_stats;
 int harness_vm_stats(struct uguest *g, uint32_t process, uint32_t adapter,
 		     struct opendxg_vm_stats *stats);

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <misc/opendxg.h>
+
 #include "wire_decode.h"
 
 #define PROCESS 0x40000080u
@@ -157,6 +159,256 @@ static struct msg *good_create_context(uint32_t priv_size)
 	return m;
 }
 
+/* ---- 0x04xx memory ---- */
+
+#define DEVICE 0x400000c0u
+#define ALLOC(i) (0x40000100u + 0x40u * (i))
+#define OFF(type, member) offsetof(type, member)
+
+/* A 5-word SPIR-V header: enough for the decoder (SPIR-V itself is the handler's check). */
+static const uint32_t tiny_spirv[5] = { 0x07230203u, 0x00010300u, 0, 1, 0 };
+
+static void put_desc(struct msg *m, size_t off, uint32_t kind, uint64_t size, uint32_t prio,
+		     uint32_t code_size)
+{
+	put32(m, off + OFF(struct dxgw_alloc_desc, kind), kind);
+	put64(m, off + OFF(struct dxgw_alloc_desc, size), size);
+	put32(m, off + OFF(struct dxgw_alloc_desc, priority), prio);
+	put32(m, off + OFF(struct dxgw_alloc_desc, code_size), code_size);
+}
+
+/* CREATE_RESOURCE, 5 bytes of runtime data, three descriptors: host-visible, device-local and a
+ * 20-byte program whose code follows (padded to 24). */
+#define CA_RUNTIME 24u
+#define CA_DESCS 32u
+#define CA_CODE (32u + 3u * 24u)
+static struct msg *good_create_allocation(void)
+{
+	struct msg *m = new_msg(DXGW_OP_CREATE_ALLOCATION, PROCESS, CA_CODE + 24);
+
+	put32(m, OFF(struct dxgw_create_allocation_req, device), DEVICE);
+	put32(m, OFF(struct dxgw_create_allocation_req, flags),
+	      D3DKMT_CREATEALLOCATION_FLAG_CREATE_RESOURCE | D3DKMT_CREATEALLOCATION_FLAG_ZEROED);
+	put32(m, OFF(struct dxgw_create_allocation_req, alloc_count), 3);
+	put32(m, OFF(struct dxgw_create_allocation_req, runtime_data_size), 5);
+	memcpy(m->body + CA_RUNTIME, "abcde", 5);
+	put_desc(m, CA_DESCS, OPENDXG_ALLOC_KIND_HOST_VISIBLE, 100, 0, 0);
+	put_desc(m, CA_DESCS + 24, OPENDXG_ALLOC_KIND_DEVICE_LOCAL, 8192, 7, 0);
+	put_desc(m, CA_DESCS + 48, OPENDXG_ALLOC_KIND_PROGRAM, 20, 0, 20);
+	memcpy(m->body + CA_CODE, tiny_spirv, 20);
+	return m;
+}
+
+static struct msg *good_list_msg(uint16_t op, uint32_t fixed, uint32_t count, size_t count_off,
+				 uint32_t values)
+{
+	struct msg *m = new_msg(op, PROCESS, fixed + dxgw_list_bytes(count) +
+				dxgw_list_bytes(values));
+
+	put32(m, count_off, count);
+	for (uint32_t i = 0; i < count; i++)
+		put32(m, fixed + 4 * i, ALLOC(i));
+	for (uint32_t i = 0; i < values; i++)
+		put32(m, fixed + dxgw_list_bytes(count) + 4 * i, 0x78000000u + i);
+	return m;
+}
+
+static struct msg *good_destroy_allocation(uint32_t count)
+{
+	struct msg *m = good_list_msg(DXGW_OP_DESTROY_ALLOCATION,
+				      sizeof(struct dxgw_destroy_allocation_req), count,
+				      OFF(struct dxgw_destroy_allocation_req, alloc_count), 0);
+
+	put32(m, OFF(struct dxgw_destroy_allocation_req, device), DEVICE);
+	if (!count)
+		put32(m, OFF(struct dxgw_destroy_allocation_req, resource), 0x40000400u);
+	put32(m, OFF(struct dxgw_destroy_allocation_req, flags),
+	      D3DDDICB_DESTROYALLOCATION2_FLAG_SYNCHRONOUS_DESTROY);
+	return m;
+}
+
+static struct msg *good_lock(uint16_t op)
+{
+	struct msg *m = new_msg(op, PROCESS, sizeof(struct dxgw_lock_req));
+
+	put32(m, OFF(struct dxgw_lock_req, device), DEVICE);
+	put32(m, OFF(struct dxgw_lock_req, allocation), ALLOC(0));
+	return m;
+}
+
+static struct msg *good_video_memory(uint16_t op)
+{
+	struct msg *m = new_msg(op, PROCESS, sizeof(struct dxgw_video_memory_req));
+
+	put32(m, OFF(struct dxgw_video_memory_req, adapter), 0x40000040);
+	put32(m, OFF(struct dxgw_video_memory_req, segment_group), 1);
+	if (op == DXGW_OP_CHANGE_RESERVATION)
+		put64(m, OFF(struct dxgw_video_memory_req, reservation), 1ull << 40);
+	return m;
+}
+
+static struct msg *good_alloc_list(uint16_t op, uint32_t count)
+{
+	uint32_t values = op == DXGW_OP_SET_PRIORITY ? (count ? count : 1) : 0;
+	struct msg *m = good_list_msg(op, sizeof(struct dxgw_alloc_list_req), count,
+				      OFF(struct dxgw_alloc_list_req, count), values);
+
+	put32(m, OFF(struct dxgw_alloc_list_req, device), DEVICE);
+	if (!count)
+		put32(m, OFF(struct dxgw_alloc_list_req, resource), 0x40000400u);
+	return m;
+}
+
+static struct msg *good_offer(uint32_t count)
+{
+	struct msg *m = good_list_msg(DXGW_OP_OFFER, sizeof(struct dxgw_offer_req), count,
+				      OFF(struct dxgw_offer_req, count), 0);
+
+	put32(m, OFF(struct dxgw_offer_req, device), DEVICE);
+	put32(m, OFF(struct dxgw_offer_req, priority), D3DKMT_OFFER_PRIORITY_AUTO);
+	put32(m, OFF(struct dxgw_offer_req, flags), D3DKMT_OFFER_FLAG_ALLOW_DECOMMIT);
+	put32(m, OFF(struct dxgw_offer_req, resources), 1);
+	return m;
+}
+
+static struct msg *good_reclaim(uint32_t count)
+{
+	struct msg *m = good_list_msg(DXGW_OP_RECLAIM, sizeof(struct dxgw_reclaim_req), count,
+				      OFF(struct dxgw_reclaim_req, count), 0);
+
+	put32(m, OFF(struct dxgw_reclaim_req, paging_queue), 0x40000500u);
+	return m;
+}
+
+static struct msg *good_update_alloc_property(void)
+{
+	struct msg *m = new_msg(DXGW_OP_UPDATE_ALLOC_PROPERTY, PROCESS,
+				sizeof(struct dxgw_update_alloc_property_req));
+
+	put32(m, OFF(struct dxgw_update_alloc_property_req, paging_queue), 0x40000500u);
+	put32(m, OFF(struct dxgw_update_alloc_property_req, allocation), ALLOC(0));
+	put32(m, OFF(struct dxgw_update_alloc_property_req, supported_segment_set), 3);
+	put32(m, OFF(struct dxgw_update_alloc_property_req, preferred_segment), 2);
+	put32(m, OFF(struct dxgw_update_alloc_property_req, flags), 1);
+	put32(m, OFF(struct dxgw_update_alloc_property_req, property_mask), 7);
+	return m;
+}
+
+static struct msg *good_create_paging_queue(void)
+{
+	struct msg *m = new_msg(DXGW_OP_CREATE_PAGING_QUEUE, PROCESS,
+				sizeof(struct dxgw_create_paging_queue_req));
+
+	put32(m, OFF(struct dxgw_create_paging_queue_req, device), DEVICE);
+	put32(m, OFF(struct dxgw_create_paging_queue_req, priority), (uint32_t)-1);
+	return m;
+}
+
+static struct msg *good_make_resident(uint32_t count, bool priorities)
+{
+	struct msg *m = good_list_msg(DXGW_OP_MAKE_RESIDENT, sizeof(struct dxgw_make_resident_req),
+				      count, OFF(struct dxgw_make_resident_req, count),
+				      priorities ? count : 0);
+
+	put32(m, OFF(struct dxgw_make_resident_req, paging_queue), 0x40000500u);
+	put32(m, OFF(struct dxgw_make_resident_req, flags), D3DDDI_MAKERESIDENT_FLAG_MUST_SUCCEED);
+	put32(m, OFF(struct dxgw_make_resident_req, has_priorities), priorities);
+	return m;
+}
+
+static struct msg *good_evict(uint32_t count)
+{
+	struct msg *m = good_list_msg(DXGW_OP_EVICT, sizeof(struct dxgw_evict_req), count,
+				      OFF(struct dxgw_evict_req, count), 0);
+
+	put32(m, OFF(struct dxgw_evict_req, device), DEVICE);
+	put32(m, OFF(struct dxgw_evict_req, flags), D3DDDI_EVICT_FLAG_NOT_WRITTEN_TO);
+	return m;
+}
+
+static struct msg *good_reserve_gpu_va(void)
+{
+	struct msg *m = new_msg(DXGW_OP_RESERVE_GPU_VA, PROCESS,
+				sizeof(struct dxgw_reserve_gpu_va_req));
+
+	put32(m, OFF(struct dxgw_reserve_gpu_va_req, adapter), 0x40000040);
+	put64(m, OFF(struct dxgw_reserve_gpu_va_req, base_address), 0x100000);
+	put64(m, OFF(struct dxgw_reserve_gpu_va_req, minimum_address), 0x10000);
+	put64(m, OFF(struct dxgw_reserve_gpu_va_req, maximum_address), 1ull << 40);
+	put64(m, OFF(struct dxgw_reserve_gpu_va_req, size), 0x200000);
+	put32(m, OFF(struct dxgw_reserve_gpu_va_req, reservation_type), D3DDDIGPUVA_RESERVE_ZERO);
+	put64(m, OFF(struct dxgw_reserve_gpu_va_req, driver_protection), 0x1234);
+	return m;
+}
+
+static struct msg *good_map_gpu_va(void)
+{
+	struct msg *m = new_msg(DXGW_OP_MAP_GPU_VA, PROCESS, sizeof(struct dxgw_map_gpu_va_req));
+
+	put32(m, OFF(struct dxgw_map_gpu_va_req, paging_queue), 0x40000500u);
+	put32(m, OFF(struct dxgw_map_gpu_va_req, allocation), ALLOC(1));
+	put64(m, OFF(struct dxgw_map_gpu_va_req, base_address), 0x100000);
+	put64(m, OFF(struct dxgw_map_gpu_va_req, offset_in_pages), 2);
+	put64(m, OFF(struct dxgw_map_gpu_va_req, size_in_pages), 3);
+	put64(m, OFF(struct dxgw_map_gpu_va_req, protection), D3DDDIGPUVA_PROTECTION_WRITE);
+	put64(m, OFF(struct dxgw_map_gpu_va_req, driver_protection), 9);
+	return m;
+}
+
+static struct msg *good_free_gpu_va(void)
+{
+	struct msg *m = new_msg(DXGW_OP_FREE_GPU_VA, PROCESS, sizeof(struct dxgw_free_gpu_va_req));
+
+	put32(m, OFF(struct dxgw_free_gpu_va_req, adapter), 0x40000040);
+	put64(m, OFF(struct dxgw_free_gpu_va_req, base_address), 0x100000);
+	put64(m, OFF(struct dxgw_free_gpu_va_req, size), 0x200000);
+	return m;
+}
+
+/* MAP, MAP_PROTECT, UNMAP, COPY, then n - 4 more UNMAPs. */
+static struct msg *good_update_gpu_va(uint32_t n)
+{
+	const uint32_t fixed = sizeof(struct dxgw_update_gpu_va_req);
+	struct msg *m = new_msg(DXGW_OP_UPDATE_GPU_VA, PROCESS,
+				fixed + n * (uint32_t)sizeof(struct dxgw_gpu_va_op));
+
+	put32(m, OFF(struct dxgw_update_gpu_va_req, device), DEVICE);
+	put32(m, OFF(struct dxgw_update_gpu_va_req, context), 0x40000600u);
+	put32(m, OFF(struct dxgw_update_gpu_va_req, fence_object), 0x40000700u);
+	put32(m, OFF(struct dxgw_update_gpu_va_req, num_operations), n);
+	put64(m, OFF(struct dxgw_update_gpu_va_req, fence_value), 42);
+	put32(m, OFF(struct dxgw_update_gpu_va_req, flags),
+	      D3DKMT_UPDATEGPUVIRTUALADDRESS_FLAG_DO_NOT_WAIT);
+	for (uint32_t i = 0; i < n; i++) {
+		size_t o = fixed + (size_t)i * sizeof(struct dxgw_gpu_va_op);
+		uint32_t op = i < 4 ? (uint32_t[]){ D3DDDI_UPDATEGPUVIRTUALADDRESS_MAP,
+						    D3DDDI_UPDATEGPUVIRTUALADDRESS_MAP_PROTECT,
+						    D3DDDI_UPDATEGPUVIRTUALADDRESS_UNMAP,
+						    D3DDDI_UPDATEGPUVIRTUALADDRESS_COPY }[i]
+				    : D3DDDI_UPDATEGPUVIRTUALADDRESS_UNMAP;
+
+		put32(m, o + OFF(struct dxgw_gpu_va_op, operation), op);
+		put64(m, o + OFF(struct dxgw_gpu_va_op, base_address), 0x100000 + 0x1000 * i);
+		put64(m, o + OFF(struct dxgw_gpu_va_op, size), 0x1000);
+		if (op == D3DDDI_UPDATEGPUVIRTUALADDRESS_COPY)
+			put64(m, o + OFF(struct dxgw_gpu_va_op, dest_address), 0x300000);
+		if (op == D3DDDI_UPDATEGPUVIRTUALADDRESS_MAP ||
+		    op == D3DDDI_UPDATEGPUVIRTUALADDRESS_MAP_PROTECT) {
+			put32(m, o + OFF(struct dxgw_gpu_va_op, allocation), ALLOC(i));
+			put64(m, o + OFF(struct dxgw_gpu_va_op, allocation_offset), 0x2000);
+		}
+		if (op == D3DDDI_UPDATEGPUVIRTUALADDRESS_MAP_PROTECT) {
+			put64(m, o + OFF(struct dxgw_gpu_va_op, protection),
+			      D3DDDIGPUVA_PROTECTION_WRITE);
+			put64(m, o + OFF(struct dxgw_gpu_va_op, driver_protection), 5);
+		}
+		if (op == D3DDDI_UPDATEGPUVIRTUALADDRESS_UNMAP)
+			put64(m, o + OFF(struct dxgw_gpu_va_op, protection),
+			      D3DDDIGPUVA_PROTECTION_NO_ACCESS);
+	}
+	return m;
+}
+
 /* Every good message of the protocol, for the generic envelope mutations. */
 static struct msg *good_message(int i)
 {
@@ -175,6 +427,29 @@ static struct msg *good_message(int i)
 	case 11: return good_destroy(DXGW_OP_DESTROY_CONTEXT);
 	case 12: return good_create_context(0);
 	case 13: return good_qai(8192);
+	case 14: return good_create_allocation();
+	case 15: return good_destroy_allocation(3);
+	case 16: return good_destroy_allocation(0);
+	case 17: return good_lock(DXGW_OP_LOCK);
+	case 18: return good_lock(DXGW_OP_UNLOCK);
+	case 19: return good_video_memory(DXGW_OP_QUERY_VIDEO_MEMORY);
+	case 20: return good_video_memory(DXGW_OP_CHANGE_RESERVATION);
+	case 21: return good_alloc_list(DXGW_OP_QUERY_RESIDENCY, 3);
+	case 22: return good_alloc_list(DXGW_OP_SET_PRIORITY, 3);
+	case 23: return good_alloc_list(DXGW_OP_GET_PRIORITY, 0);
+	case 24: return good_alloc_list(DXGW_OP_SET_PRIORITY, 0);
+	case 25: return good_offer(3);
+	case 26: return good_reclaim(1);
+	case 27: return good_update_alloc_property();
+	case 28: return good_create_paging_queue();
+	case 29: return good_destroy(DXGW_OP_DESTROY_PAGING_QUEUE);
+	case 30: return good_make_resident(3, true);
+	case 31: return good_make_resident(2, false);
+	case 32: return good_evict(2);
+	case 33: return good_reserve_gpu_va();
+	case 34: return good_map_gpu_va();
+	case 35: return good_free_gpu_va();
+	case 36: return good_update_gpu_va(4);
 	default: return NULL;
 	}
 }
@@ -562,6 +837,418 @@ static void test_context_priv_sizes(void **state)
 	free(m);
 }
 
+static void test_good_memory_ops(void **state)
+{
+	struct dxgw_request req;
+	struct dxgw_alloc_info d;
+	struct dxgw_gpu_va_op_info op;
+	struct msg *m;
+
+	(void)state;
+	m = good_create_allocation();
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(req.create_allocation.device, DEVICE);
+	assert_int_equal(req.create_allocation.alloc_count, 3);
+	assert_int_equal(req.create_allocation.runtime_data_size, 5);
+	assert_memory_equal(req.create_allocation.runtime_data, "abcde", 5);
+	assert_ptr_equal(req.create_allocation.code, record + sizeof(struct dxgw_hdr) + CA_CODE);
+	dxgw_get_alloc_desc(&req, 1, &d);
+	assert_int_equal(d.kind, OPENDXG_ALLOC_KIND_DEVICE_LOCAL);
+	assert_true(d.size == 8192);
+	assert_int_equal(d.priority, 7);
+	dxgw_get_alloc_desc(&req, 2, &d);
+	assert_int_equal(d.code_size, 20);
+	free(m);
+
+	m = good_destroy_allocation(3);
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(req.destroy_allocation.count, 3);
+	assert_int_equal(dxgw_list_get(req.destroy_allocation.handles, 2), ALLOC(2));
+	free(m);
+	m = good_destroy_allocation(0);
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(req.destroy_allocation.resource, 0x40000400u);
+	assert_null(req.destroy_allocation.handles);
+	free(m);
+
+	m = good_alloc_list(DXGW_OP_SET_PRIORITY, 3);
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(dxgw_list_get(req.alloc_list.values, 2), 0x78000002u);
+	free(m);
+	m = good_alloc_list(DXGW_OP_SET_PRIORITY, 0);
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(dxgw_list_get(req.alloc_list.values, 0), 0x78000000u);
+	free(m);
+
+	m = good_offer(3);
+	assert_int_equal(decode(m, &req), 0);
+	assert_true(req.offer.resources);
+	assert_int_equal(req.offer.priority, D3DKMT_OFFER_PRIORITY_AUTO);
+	free(m);
+
+	m = good_create_paging_queue();
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(req.create_paging_queue.priority, -1);
+	free(m);
+
+	m = good_make_resident(3, true);
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(dxgw_list_get(req.make_resident.handles, 1), ALLOC(1));
+	assert_int_equal(dxgw_list_get(req.make_resident.priorities, 2), 0x78000002u);
+	free(m);
+	m = good_make_resident(2, false);
+	assert_int_equal(decode(m, &req), 0);
+	assert_null(req.make_resident.priorities);
+	free(m);
+
+	m = good_reserve_gpu_va();
+	assert_int_equal(decode(m, &req), 0);
+	assert_true(req.reserve_gpu_va.size == 0x200000);
+	assert_true(req.reserve_gpu_va.driver_protection == 0x1234);
+	free(m);
+	m = good_map_gpu_va();
+	assert_int_equal(decode(m, &req), 0);
+	assert_true(req.map_gpu_va.offset_in_pages == 2 && req.map_gpu_va.size_in_pages == 3);
+	free(m);
+	m = good_update_gpu_va(4);
+	assert_int_equal(decode(m, &req), 0);
+	assert_true(req.update_gpu_va.fence_value == 42);
+	dxgw_get_gpu_va_op(&req, 3, &op);
+	assert_int_equal(op.operation, D3DDDI_UPDATEGPUVIRTUALADDRESS_COPY);
+	assert_true(op.dest_address == 0x300000);
+	dxgw_get_gpu_va_op(&req, 1, &op);
+	assert_int_equal(op.allocation, ALLOC(1));
+	assert_true(op.driver_protection == 5);
+	free(m);
+}
+
+/* Sets the u32 at `off` to `v`, expects `ret`, and restores the old value. */
+static void expect32(struct msg *m, size_t off, uint32_t v, int ret)
+{
+	uint32_t old = dxg_get_le32(m->body + off);
+	struct dxgw_request req;
+
+	put32(m, off, v);
+	assert_int_equal(decode(m, &req), ret);
+	put32(m, off, old);
+	assert_int_equal(decode(m, &req), 0);
+}
+
+static void expect64(struct msg *m, size_t off, uint64_t v, int ret)
+{
+	uint64_t old = dxg_get_le64(m->body + off);
+	struct dxgw_request req;
+
+	put64(m, off, v);
+	assert_int_equal(decode(m, &req), ret);
+	put64(m, off, old);
+	assert_int_equal(decode(m, &req), 0);
+}
+
+static void test_memory_reserved_and_padding(void **state)
+{
+	struct msg *m;
+
+	(void)state;
+	m = good_create_allocation();
+	expect32(m, OFF(struct dxgw_create_allocation_req, reserved0), 1, -EINVAL);
+	m->body[CA_RUNTIME + 5] = 1;		/* runtime padding */
+	assert_int_equal(decode(m, &(struct dxgw_request){ 0 }), -EINVAL);
+	m->body[CA_RUNTIME + 5] = 0;
+	m->body[CA_CODE + 20] = 1;		/* code padding */
+	assert_int_equal(decode(m, &(struct dxgw_request){ 0 }), -EINVAL);
+	m->body[CA_CODE + 20] = 0;
+	expect32(m, CA_DESCS + OFF(struct dxgw_alloc_desc, flags), 1, -EINVAL);
+	free(m);
+
+	m = good_destroy_allocation(3);
+	expect32(m, sizeof(struct dxgw_destroy_allocation_req) + 12, 1, -EINVAL);	/* pad */
+	free(m);
+	m = good_lock(DXGW_OP_LOCK);
+	expect32(m, OFF(struct dxgw_lock_req, reserved0), 1, -EINVAL);
+	expect32(m, OFF(struct dxgw_lock_req, flags), 1, -EINVAL);
+	free(m);
+	m = good_alloc_list(DXGW_OP_QUERY_RESIDENCY, 3);
+	expect32(m, OFF(struct dxgw_alloc_list_req, reserved0), 1, -EINVAL);
+	expect32(m, sizeof(struct dxgw_alloc_list_req) + 12, 1, -EINVAL);
+	free(m);
+	m = good_alloc_list(DXGW_OP_SET_PRIORITY, 3);
+	expect32(m, sizeof(struct dxgw_alloc_list_req) + 16 + 12, 1, -EINVAL);	/* value pad */
+	free(m);
+	m = good_offer(3);
+	expect32(m, OFF(struct dxgw_offer_req, reserved0), 1, -EINVAL);
+	free(m);
+	m = good_reclaim(1);
+	expect32(m, OFF(struct dxgw_reclaim_req, reserved0), 1, -EINVAL);
+	expect32(m, sizeof(struct dxgw_reclaim_req) + 4, 1, -EINVAL);
+	free(m);
+	m = good_make_resident(3, true);
+	expect32(m, sizeof(struct dxgw_make_resident_req) + 16 + 12, 1, -EINVAL);
+	free(m);
+	m = good_evict(2);
+	expect32(m, OFF(struct dxgw_evict_req, reserved0), 1, -EINVAL);
+	free(m);
+	m = good_reserve_gpu_va();
+	expect32(m, OFF(struct dxgw_reserve_gpu_va_req, reserved0), 1, -EINVAL);
+	free(m);
+	m = good_free_gpu_va();
+	expect32(m, OFF(struct dxgw_free_gpu_va_req, reserved0), 1, -EINVAL);
+	free(m);
+	m = good_destroy(DXGW_OP_DESTROY_PAGING_QUEUE);
+	expect32(m, OFF(struct dxgw_destroy_req, reserved0), 1, -EINVAL);
+	free(m);
+	m = good_update_gpu_va(4);
+	expect32(m, OFF(struct dxgw_update_gpu_va_req, reserved0), 1, -EINVAL);
+	{
+		const size_t op0 = sizeof(struct dxgw_update_gpu_va_req);
+		const size_t op1 = op0 + sizeof(struct dxgw_gpu_va_op);
+		const size_t op2 = op1 + sizeof(struct dxgw_gpu_va_op);
+		const size_t op3 = op2 + sizeof(struct dxgw_gpu_va_op);
+
+		expect32(m, op0 + OFF(struct dxgw_gpu_va_op, reserved0), 1, -EINVAL);
+		expect32(m, op0 + OFF(struct dxgw_gpu_va_op, reserved1), 1, -EINVAL);
+		/* Fields an operation does not use: dest on MAP, allocation on UNMAP/COPY,
+		 * protection on MAP/COPY, driver protection on all but MAP_PROTECT. */
+		expect64(m, op0 + OFF(struct dxgw_gpu_va_op, dest_address), 0x1000, -EINVAL);
+		expect64(m, op0 + OFF(struct dxgw_gpu_va_op, protection), 1, -EINVAL);
+		expect64(m, op0 + OFF(struct dxgw_gpu_va_op, driver_protection), 1, -EINVAL);
+		expect32(m, op2 + OFF(struct dxgw_gpu_va_op, allocation), 1, -EINVAL);
+		expect64(m, op2 + OFF(struct dxgw_gpu_va_op, allocation_offset), 0x1000, -EINVAL);
+		expect64(m, op2 + OFF(struct dxgw_gpu_va_op, driver_protection), 1, -EINVAL);
+		expect64(m, op3 + OFF(struct dxgw_gpu_va_op, protection), 1, -EINVAL);
+		expect32(m, op3 + OFF(struct dxgw_gpu_va_op, allocation), 1, -EINVAL);
+		expect64(m, op1 + OFF(struct dxgw_gpu_va_op, protection), 0x20, -EINVAL);
+		expect32(m, op1 + OFF(struct dxgw_gpu_va_op, operation), 4, -EINVAL);
+	}
+	free(m);
+}
+
+static void test_memory_flags_and_values(void **state)
+{
+	struct msg *m;
+
+	(void)state;
+	m = good_create_allocation();
+	/* Only DXGW_CREATE_ALLOCATION_FLAGS; CREATE_SHARED needs NT_SECURITY_SHARING too. */
+	expect32(m, OFF(struct dxgw_create_allocation_req, flags),
+		 D3DKMT_CREATEALLOCATION_FLAG_CREATE_RESOURCE |
+		 D3DKMT_CREATEALLOCATION_FLAG_EXISTING_SYSMEM, -EINVAL);
+	expect32(m, OFF(struct dxgw_create_allocation_req, flags),
+		 D3DKMT_CREATEALLOCATION_FLAG_CREATE_RESOURCE |
+		 D3DKMT_CREATEALLOCATION_FLAG_CREATE_SHARED, -EINVAL);
+	expect32(m, OFF(struct dxgw_create_allocation_req, flags),
+		 D3DKMT_CREATEALLOCATION_FLAG_CREATE_RESOURCE |
+		 D3DKMT_CREATEALLOCATION_FLAG_CREATE_SHARED |
+		 D3DKMT_CREATEALLOCATION_FLAG_NT_SECURITY_SHARING, 0);
+	/* Runtime data without CREATE_RESOURCE; a resource handle with it. */
+	expect32(m, OFF(struct dxgw_create_allocation_req, flags), 0, -EINVAL);
+	expect32(m, OFF(struct dxgw_create_allocation_req, resource), 0x40000400u, -EINVAL);
+	/* Descriptors: kind, size 0, code rules. */
+	expect32(m, CA_DESCS + OFF(struct dxgw_alloc_desc, kind), 0, -EINVAL);
+	expect32(m, CA_DESCS + OFF(struct dxgw_alloc_desc, kind), 4, -EINVAL);
+	expect64(m, CA_DESCS + OFF(struct dxgw_alloc_desc, size), 0, -EINVAL);
+	expect32(m, CA_DESCS + OFF(struct dxgw_alloc_desc, code_size), 8, -EINVAL);
+	expect64(m, CA_DESCS + 48 + OFF(struct dxgw_alloc_desc, size), 24, -EINVAL);
+	free(m);
+	{
+		/* A program of 16 (too short) or 22 bytes (not words), consistently framed. */
+		static const uint32_t bad_sizes[] = { 16, 22 };
+
+		for (int i = 0; i < 2; i++) {
+			struct msg *p = new_msg(DXGW_OP_CREATE_ALLOCATION, PROCESS,
+						24 + 24 + dxgw_pad8(bad_sizes[i]));
+
+			put32(p, OFF(struct dxgw_create_allocation_req, device), DEVICE);
+			put32(p, OFF(struct dxgw_create_allocation_req, alloc_count), 1);
+			put_desc(p, 24, OPENDXG_ALLOC_KIND_PROGRAM, bad_sizes[i], 0, bad_sizes[i]);
+			assert_int_equal(decode(p, &(struct dxgw_request){ 0 }), -EINVAL);
+			free(p);
+		}
+	}
+
+	m = good_destroy_allocation(3);
+	expect32(m, OFF(struct dxgw_destroy_allocation_req, flags), 4, -EINVAL);
+	/* Both a resource and a list. */
+	expect32(m, OFF(struct dxgw_destroy_allocation_req, resource), 0x40000400u, -EINVAL);
+	free(m);
+	m = good_video_memory(DXGW_OP_QUERY_VIDEO_MEMORY);
+	expect32(m, OFF(struct dxgw_video_memory_req, segment_group), 2, -EINVAL);
+	expect64(m, OFF(struct dxgw_video_memory_req, reservation), 1, -EINVAL);
+	free(m);
+	m = good_offer(3);
+	expect32(m, OFF(struct dxgw_offer_req, priority), 0, -EINVAL);
+	expect32(m, OFF(struct dxgw_offer_req, priority), 5, -EINVAL);
+	expect32(m, OFF(struct dxgw_offer_req, flags), 4, -EINVAL);
+	expect32(m, OFF(struct dxgw_offer_req, resources), 2, -EINVAL);
+	free(m);
+	m = good_reclaim(1);
+	expect32(m, OFF(struct dxgw_reclaim_req, resources), 2, -EINVAL);
+	free(m);
+	m = good_update_alloc_property();
+	expect32(m, OFF(struct dxgw_update_alloc_property_req, property_mask), 0, -EINVAL);
+	expect32(m, OFF(struct dxgw_update_alloc_property_req, property_mask), 8, -EINVAL);
+	expect32(m, OFF(struct dxgw_update_alloc_property_req, flags), 2, -EINVAL);
+	expect32(m, OFF(struct dxgw_update_alloc_property_req, supported_segment_set), 4, -EINVAL);
+	expect32(m, OFF(struct dxgw_update_alloc_property_req, preferred_segment), 3, -EINVAL);
+	free(m);
+	m = good_create_paging_queue();
+	expect32(m, OFF(struct dxgw_create_paging_queue_req, priority), 2, -EINVAL);
+	expect32(m, OFF(struct dxgw_create_paging_queue_req, priority), (uint32_t)-2, -EINVAL);
+	free(m);
+	m = good_make_resident(2, false);
+	expect32(m, OFF(struct dxgw_make_resident_req, flags), 4, -EINVAL);
+	free(m);
+	m = good_evict(2);
+	expect32(m, OFF(struct dxgw_evict_req, flags), 4, -EINVAL);
+	free(m);
+	m = good_reserve_gpu_va();
+	expect32(m, OFF(struct dxgw_reserve_gpu_va_req, reservation_type), 3, -EINVAL);
+	put32(m, OFF(struct dxgw_reserve_gpu_va_req, paging_queue), 0x40000500u);
+	/* Named by the queue alone is fine; by neither is not. */
+	expect32(m, OFF(struct dxgw_reserve_gpu_va_req, adapter), 0, 0);
+	put32(m, OFF(struct dxgw_reserve_gpu_va_req, adapter), 0);
+	expect32(m, OFF(struct dxgw_reserve_gpu_va_req, paging_queue), 0, -EINVAL);
+	free(m);
+	m = good_map_gpu_va();
+	expect64(m, OFF(struct dxgw_map_gpu_va_req, protection), 0x40, -EINVAL);
+	free(m);
+	m = good_update_gpu_va(4);
+	expect32(m, OFF(struct dxgw_update_gpu_va_req, flags), 2, -EINVAL);
+	free(m);
+}
+
+/* Counts of 0 and one past the limit, and the largest lists, for every counted opcode. */
+static void test_memory_counts(void **state)
+{
+	struct dxgw_request req;
+	struct msg *m;
+
+	(void)state;
+	/* The bodies below are consistent with their counts: only the count is wrong. */
+	m = good_list_msg(DXGW_OP_DESTROY_ALLOCATION, sizeof(struct dxgw_destroy_allocation_req),
+			  DXGW_MAX_ALLOCATIONS + 1,
+			  OFF(struct dxgw_destroy_allocation_req, alloc_count), 0);
+	assert_int_equal(decode(m, &req), -EINVAL);
+	free(m);
+	m = good_destroy_allocation(DXGW_MAX_ALLOCATIONS);
+	assert_int_equal(decode(m, &req), 0);
+	free(m);
+	m = good_destroy_allocation(0);
+	put32(m, OFF(struct dxgw_destroy_allocation_req, resource), 0);	/* neither */
+	assert_int_equal(decode(m, &req), -EINVAL);
+	free(m);
+
+	for (int op = 0; op < 3; op++) {
+		static const uint16_t ops[] = { DXGW_OP_QUERY_RESIDENCY, DXGW_OP_SET_PRIORITY,
+						DXGW_OP_GET_PRIORITY };
+
+		m = good_alloc_list(ops[op], DXGW_MAX_RESIDENCY_HANDLES);
+		assert_int_equal(decode(m, &req), 0);
+		free(m);
+		m = good_alloc_list(ops[op], DXGW_MAX_RESIDENCY_HANDLES + 1);
+		assert_int_equal(decode(m, &req), -EINVAL);
+		free(m);
+		m = good_alloc_list(ops[op], 0);
+		put32(m, OFF(struct dxgw_alloc_list_req, resource), 0);
+		assert_int_equal(decode(m, &req), -EINVAL);
+		free(m);
+	}
+	m = good_offer(0);
+	assert_int_equal(decode(m, &req), -EINVAL);
+	free(m);
+	m = good_offer(DXGW_MAX_RESIDENCY_HANDLES + 1);
+	assert_int_equal(decode(m, &req), -EINVAL);
+	free(m);
+	m = good_reclaim(0);
+	assert_int_equal(decode(m, &req), -EINVAL);
+	free(m);
+	m = good_reclaim(DXGW_MAX_RESIDENCY_HANDLES);
+	assert_int_equal(decode(m, &req), 0);
+	free(m);
+	m = good_make_resident(0, false);
+	assert_int_equal(decode(m, &req), -EINVAL);
+	free(m);
+	m = good_make_resident(DXGW_MAX_RESIDENCY_HANDLES, true);
+	assert_int_equal(decode(m, &req), 0);
+	free(m);
+	m = good_make_resident(DXGW_MAX_RESIDENCY_HANDLES + 1, false);
+	assert_int_equal(decode(m, &req), -EINVAL);
+	free(m);
+	/* has_priorities 1 without the priorities, 2 with twice as many values. */
+	m = good_make_resident(2, false);
+	expect32(m, OFF(struct dxgw_make_resident_req, has_priorities), 1, -EINVAL);
+	free(m);
+	m = good_make_resident(2, true);
+	expect32(m, OFF(struct dxgw_make_resident_req, has_priorities), 2, -EINVAL);
+	expect32(m, OFF(struct dxgw_make_resident_req, has_priorities), 0, -EINVAL);
+	free(m);
+	m = good_evict(0);
+	assert_int_equal(decode(m, &req), -EINVAL);
+	free(m);
+	m = good_evict(DXGW_MAX_RESIDENCY_HANDLES + 1);
+	assert_int_equal(decode(m, &req), -EINVAL);
+	free(m);
+	m = good_update_gpu_va(DXGW_MAX_GPUVA_OPS);
+	assert_int_equal(decode(m, &req), 0);
+	free(m);
+	m = good_update_gpu_va(DXGW_MAX_GPUVA_OPS);
+	put32(m, OFF(struct dxgw_update_gpu_va_req, num_operations), 0);
+	assert_int_equal(decode(m, &req), -EINVAL);
+	put32(m, OFF(struct dxgw_update_gpu_va_req, num_operations), DXGW_MAX_GPUVA_OPS + 1);
+	assert_int_equal(decode(m, &req), -EINVAL);
+	free(m);
+
+	/* CREATE_ALLOCATION: 0 and 1025 descriptors; 1024 of them fit. */
+	m = good_create_allocation();
+	expect32(m, OFF(struct dxgw_create_allocation_req, alloc_count), 0, -EINVAL);
+	expect32(m, OFF(struct dxgw_create_allocation_req, alloc_count), 1025, -EINVAL);
+	/* A count that disagrees with the body. */
+	expect32(m, OFF(struct dxgw_create_allocation_req, alloc_count), 2, -EINVAL);
+	/* runtime_data_size past the body, past the limit. */
+	expect32(m, OFF(struct dxgw_create_allocation_req, runtime_data_size), 13, -EINVAL);
+	expect32(m, OFF(struct dxgw_create_allocation_req, runtime_data_size),
+		 DXGW_MAX_ALLOC_PRIV + 1, -EINVAL);
+	expect32(m, OFF(struct dxgw_create_allocation_req, runtime_data_size), 0xfffffff8u,
+		 -EINVAL);
+	free(m);
+	{
+		const uint32_t n = DXGW_MAX_ALLOCATIONS;
+		struct msg *big = new_msg(DXGW_OP_CREATE_ALLOCATION, PROCESS, 24 + n * 24);
+
+		put32(big, OFF(struct dxgw_create_allocation_req, device), DEVICE);
+		put32(big, OFF(struct dxgw_create_allocation_req, alloc_count), n);
+		for (uint32_t i = 0; i < n; i++)
+			put_desc(big, 24 + 24 * i, OPENDXG_ALLOC_KIND_HOST_VISIBLE, 1, 0, 0);
+		assert_int_equal(decode(big, &req), 0);
+		/* As a new resource too: 1024 KMD headers are 32 KiB of private data. */
+		put32(big, OFF(struct dxgw_create_allocation_req, flags),
+		      D3DKMT_CREATEALLOCATION_FLAG_CREATE_RESOURCE);
+		assert_int_equal(decode(big, &req), 0);
+		free(big);
+	}
+	{
+		/* One program of 100 KiB and the runtime data that fills the 128 KiB of private
+		 * data with its 32-byte KMD header; 8 bytes more are too many. */
+		const uint32_t code = 100 * 1024, runtime = 128 * 1024 - 32 - code;
+		struct msg *big = new_msg(DXGW_OP_CREATE_ALLOCATION, PROCESS,
+					  24 + runtime + 24 + code);
+
+		put32(big, OFF(struct dxgw_create_allocation_req, device), DEVICE);
+		put32(big, OFF(struct dxgw_create_allocation_req, flags),
+		      D3DKMT_CREATEALLOCATION_FLAG_CREATE_RESOURCE);
+		put32(big, OFF(struct dxgw_create_allocation_req, alloc_count), 1);
+		put32(big, OFF(struct dxgw_create_allocation_req, runtime_data_size), runtime);
+		put_desc(big, 24 + runtime, OPENDXG_ALLOC_KIND_PROGRAM, code, 0, code);
+		assert_int_equal(decode(big, &req), 0);	/* exactly 128 KiB */
+		put32(big, OFF(struct dxgw_create_allocation_req, runtime_data_size), runtime + 8);
+		big->body_len += 8;
+		memmove(big->body + 24 + runtime + 8, big->body + 24 + runtime, 24 + code);
+		memset(big->body + 24 + runtime, 0, 8);
+		assert_int_equal(decode(big, &req), -EINVAL);
+		free(big);
+	}
+}
+
 static void test_opcode_names(void **state)
 {
 	(void)state;
@@ -569,6 +1256,12 @@ static void test_opcode_names(void **state)
 			    "CREATE_CONTEXT_VIRTUAL");
 	assert_string_equal(dxgw_opcode_name(0x4242), "unknown");
 	assert_true(dxgw_opcode_known(DXGW_OP_DESTROY_CONTEXT));
+	assert_string_equal(dxgw_opcode_name(DXGW_OP_UPDATE_GPU_VA), "UPDATE_GPU_VA");
+	for (uint16_t op = 0x0400; op <= 0x0423; op++) {
+		bool known = op <= 0x040b || (op >= 0x0410 && op <= 0x0413) || op >= 0x0420;
+
+		assert_int_equal(dxgw_opcode_known(op), known);
+	}
 }
 
 int main(void)
@@ -592,6 +1285,10 @@ int main(void)
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_qai_sizes),
 		cmocka_unit_test(test_context_priv_sizes),
+		cmocka_unit_test(test_good_memory_ops),
+		cmocka_unit_test(test_memory_reserved_and_padding),
+		cmocka_unit_test(test_memory_flags_and_values),
+		cmocka_unit_test(test_memory_counts),
 		cmocka_unit_test(test_opcode_names),
 	};
 

@@ -17,6 +17,7 @@
 #include <opendxg/wire.h>
 
 #include "adapter_info.h"
+#include "memory.h"
 #include "objects.h"
 #include "worker_dispatch.h"
 #include "worker_region.h"
@@ -29,7 +30,15 @@ struct fixture {
 	unsigned char reply[DXGW_MAX_MESSAGE];
 	uint32_t reply_len;
 	uint64_t next_id;
+	unsigned char *region;		/* a private stand-in for the shared region */
 };
+
+/* Region stand-in: fence storage at 64 KiB (64 KiB), the heap at 1 MiB (1 MiB). */
+#define FAKE_REGION_SIZE (2u << 20)
+#define FAKE_FENCE_OFFSET (64u << 10)
+#define FAKE_FENCE_SIZE (64u << 10)
+#define FAKE_HEAP_OFFSET (1u << 20)
+#define FAKE_HEAP_SIZE (1u << 20)
 
 static void fake_adapter(struct vk_adapter *a, const char *name, uint32_t type, uint8_t uuid0)
 {
@@ -56,7 +65,9 @@ static void fake_adapter(struct vk_adapter *a, const char *name, uint32_t type, 
 
 static struct fixture *setup_limits(const struct dxg_vm_limits *limits)
 {
+	const struct vm_memory_quota quota = VM_MEMORY_DEFAULT_QUOTA;
 	struct fixture *f = calloc(1, sizeof(*f));
+	struct vm_memory_setup setup_mem;
 
 	assert_non_null(f);
 	fake_adapter(&f->adapters[0], "fake cpu device \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80",
@@ -66,7 +77,18 @@ static struct fixture *setup_limits(const struct dxg_vm_limits *limits)
 	f->vk.adapter_count = 2;
 	f->log = (struct dxg_ratelimit)DXG_RATELIMIT_INIT(1000, 0);
 	f->next_id = 100;
-	assert_int_equal(vm_init(&f->vm, &f->vk, 9, 1u << 20, limits), 0);
+	f->region = calloc(1, FAKE_REGION_SIZE);
+	assert_non_null(f->region);
+	setup_mem = (struct vm_memory_setup){
+		.region = f->region,
+		.region_fd = -1,
+		.fence_offset = FAKE_FENCE_OFFSET,
+		.fence_size = FAKE_FENCE_SIZE,
+		.heap_offset = FAKE_HEAP_OFFSET,
+		.heap_size = FAKE_HEAP_SIZE,
+		.quota = quota,
+	};
+	assert_int_equal(vm_init(&f->vm, &f->vk, 9, limits, &setup_mem), 0);
 	return f;
 }
 
@@ -83,6 +105,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	vm_fini(&f->vm);
+	free(f->region);
 	free(f);
 	return 0;
 }
@@ -734,6 +757,17 @@ static void test_region_layouts(void **state)
 		assert_true(l.request_size <= REGION_RING_MAX_DATA);
 		if (size >= (16u << 20))
 			assert_int_equal(l.request_size, 1u << 20);
+		/* Fence storage: region/32 in 16 KiB..16 MiB, right before the heap. */
+		{
+			uint64_t fence = size / 32;
+
+			if (fence < (16u << 10))
+				fence = 16u << 10;
+			if (fence > (16u << 20))
+				fence = 16u << 20;
+			assert_true(l.fence_size == fence);
+			assert_true(l.fence_offset + l.fence_size == l.heap_offset);
+		}
 	}
 	/* The smallest region cannot hold a full-size message in half a 256 KiB ring. */
 	assert_int_equal(region_layout_compute(1u << 20, &l), 0);
