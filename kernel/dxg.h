@@ -7,18 +7,36 @@
  *                    BARs, MSI-X vectors)
  *   dxg_transport.c  the channel: region header validation, ring attach, CONNECT, dxg_call(),
  *                    reply draining, generation changes (worker restarts)
- *   dxg_process.c    per-process state (one per thread group): host process, adapter handles
- *   dxg_ioctl.c      the ioctl dispatcher (one copy-in/copy-out choke point) and the handlers
+ *   dxg_process.c    per-process state (one per thread group): host process, adapter handles,
+ *                    the devices' adapters
+ *   dxg_mem.c        CPU mappings of the shared region (LOCK2, paging queue fences): the pseudo
+ *                    filesystem, mappings and views, the fault handler, revocation
+ *   dxg_ioctl.c      the ioctl dispatcher (one copy-in/copy-out choke point), the table, and the
+ *                    adapter, device and context handlers
+ *   dxg_ioctl_mem.c  the memory handlers (allocations, residency, paging queues, GPU VAs)
  *
  * Lock order (outermost first; never take an outer lock while holding an inner one):
  *
  *   dxg_global.process_lock    (mutex)  the process list; never held across a host call
  *   dxg_global.channel_rwsem   (rwsem)  read: an ioctl or a release uses dxg_global.channel;
  *                                       write: PCI probe/remove publish or retract the channel
- *   dxg_process.lock           (mutex)  a process's adapter table and host process handle;
- *                                       may be held across host calls
+ *   dxg_process.lock           (mutex)  a process's adapter table, host process handle, views
+ *                                       and device table; may be held across host calls, and
+ *                                       across vm_mmap()/vm_munmap()
+ *   mm->mmap_lock              (rwsem)  the kernel's; taken by vm_mmap(), vm_munmap() and our
+ *                                       VMA checks under dxg_process.lock, held by the kernel
+ *                                       around the fault handler. Nothing that runs under it
+ *                                       (fault, file release) takes a process lock or calls
+ *                                       the host, so the order cannot invert.
  *   dxg_channel.send_lock      (mutex)  request ring producer (ring.local)
  *   dxg_channel.recv_lock      (mutex)  reply ring consumer and the receive scratch buffer
+ *   dxg_mem.revoke_lock        (rwsem)  read: a fault from its check to its insert; write:
+ *                                       flipping a mapping's `live` or the accepted epoch (also
+ *                                       by a drainer that finds the channel broken, under
+ *                                       recv_lock). Nothing is taken under it but the page
+ *                                       table locks of vmf_insert_pfn(); zapping
+ *                                       (unmap_mapping_range, i_mmap_rwsem) happens after it
+ *                                       is released.
  *   dxg_channel.lock           (spinlock) state, generation, epoch, request ids, pending list
  *
  * The connect work (dxg_channel.connect_work, delayed work that re-arms itself while the channel is
@@ -84,6 +102,7 @@ struct dxg_channel {
 	struct pci_dev *pdev;
 	void __iomem *regs;		/* BAR0 */
 	void *region;			/* BAR2, memremap(MEMREMAP_WB) */
+	phys_addr_t region_phys;	/* BAR2, for CPU mappings in processes */
 	u64 region_size;
 
 	spinlock_t lock;		/* the fields up to failure_logged */
@@ -94,6 +113,11 @@ struct dxg_channel {
 	u64 next_id;			/* random start: old replies cannot match */
 	struct list_head pending;	/* struct dxg_pending, waiting for a reply */
 	u32 adapter_count;		/* from the CONNECT reply, informational */
+	/* The connection's heap and fence storage (header copy validated by dxg_region_parse()). */
+	u64 heap_offset;
+	u64 heap_size;
+	u64 fence_offset;
+	u64 fence_size;
 	u32 retry_delay_ms;		/* the next automatic retry, while down */
 	bool attempt_running;		/* the connect work is trying */
 	unsigned long attempt_end;	/* jiffies: the last attempt ended (ioctl kicks) */
@@ -127,7 +151,17 @@ struct dxg_call_args {
 	void *reply;			/* reply body; a missing tail is zeroed */
 	u32 reply_max;
 	u32 reply_len;			/* out: body bytes received (at most reply_max) */
+	bool answered;			/* out: the host replied (see dxg_call()) */
 	u32 timeout_ms;			/* 0: DXG_CALL_TIMEOUT_MS */
+};
+
+/* Where the region's parts lie, for CPU mappings (dxg_channel_mem_layout()). */
+struct dxg_mem_layout {
+	phys_addr_t region_phys;
+	u64 heap_offset;
+	u64 heap_size;
+	u64 fence_offset;
+	u64 fence_size;
 };
 
 struct dxg_global {
@@ -167,17 +201,49 @@ struct dxg_process {
 	u32 adapter_cursor;		/* cyclic index allocation: a freed index is reused late */
 	u32 adapter_unique;		/* 1..3, the WSL handle's uniqueness bits */
 	u32 adapter_count;
+	/* Of the host process of host_epoch; dropped with it: */
+	struct xarray views;		/* allocation or paging queue -> struct dxg_view */
+	struct xarray devices;		/* device handle -> host adapter (xa value) */
+};
+
+/* What the host granted a process to map (dxg_mem.c). */
+struct dxg_mem_grant {
+	u64 epoch;			/* the connection of the host's reply */
+	u32 handle;			/* the allocation (LOCK) or the paging queue (fence) */
+	u32 device;
+	u32 resource;			/* LOCK: the allocation's resource, or 0 */
+	u32 adapter;			/* the device's host adapter */
+	u64 offset;			/* LOCK: region offset, page aligned */
+	u64 size;			/* LOCK: bytes, page multiple */
+};
+
+/* What a host call about to be made destroys (dxg_mem_revoke_locked()). */
+enum dxg_revoke_by {
+	DXG_REVOKE_ALLOCATIONS,
+	DXG_REVOKE_RESOURCE,
+	DXG_REVOKE_DEVICE,
+	DXG_REVOKE_ADAPTER,		/* the process's last reference to a host adapter */
+	DXG_REVOKE_QUEUE,
+	DXG_REVOKE_ALL,
+};
+
+/* The context every ioctl handler gets from the dispatcher. */
+struct dxg_ioctl_ctx {
+	struct dxg_process *proc;
+	struct dxg_channel *ch;		/* NULL while no opendxg device is bound */
+	void *scratch;			/* a handler's leftovers for its undo hook; kvfree()d */
 };
 
 /* dxg_transport.c */
 struct dxg_channel *dxg_channel_create(struct pci_dev *pdev, void __iomem *regs, void *region,
-				       u64 region_size);
+				       phys_addr_t region_phys, u64 region_size);
 void dxg_channel_destroy(struct dxg_channel *ch);
 void dxg_channel_start(struct dxg_channel *ch);
 void dxg_channel_stop(struct dxg_channel *ch);
 void dxg_channel_ring_irq(struct dxg_channel *ch);
 void dxg_channel_control_irq(struct dxg_channel *ch);
 u64 dxg_channel_epoch(struct dxg_channel *ch);
+int dxg_channel_mem_layout(struct dxg_channel *ch, u64 epoch, struct dxg_mem_layout *lay);
 int dxg_call(struct dxg_channel *ch, struct dxg_call_args *args);
 bool dxg_region_is_ours(const void *region, u64 size);
 
@@ -188,6 +254,8 @@ bool dxg_process_is_current(const struct dxg_process *proc);
 int dxg_process_host_locked(struct dxg_process *proc, struct dxg_channel *ch, u64 epoch);
 int dxg_process_host_current(struct dxg_process *proc, struct dxg_channel *ch, u32 *process,
 			     u64 *epoch);
+int dxg_process_host_current_locked(struct dxg_process *proc, struct dxg_channel *ch,
+				    u32 *process, u64 *epoch);
 int dxg_process_enum_host_adapters(struct dxg_channel *ch, u64 epoch,
 				   struct dxgw_adapter_desc *descs, u32 *count);
 int dxg_process_open_adapter_locked(struct dxg_process *proc, struct dxg_channel *ch, u64 epoch,
@@ -196,8 +264,56 @@ int dxg_process_close_adapter_locked(struct dxg_process *proc, struct dxg_channe
 int dxg_process_close_adapter(struct dxg_process *proc, struct dxg_channel *ch, u32 handle);
 int dxg_process_get_adapter(struct dxg_process *proc, struct dxg_channel *ch, u32 handle,
 			    struct dxg_adapter_ref *ref, u32 *process);
+int dxg_process_get_adapter_locked(struct dxg_process *proc, struct dxg_channel *ch, u32 handle,
+				   struct dxg_adapter_ref *ref, u32 *process);
+int dxg_process_add_device_locked(struct dxg_process *proc, u64 epoch, u32 device,
+				  u32 host_adapter);
+void dxg_process_forget_device_locked(struct dxg_process *proc, u32 device);
+void dxg_process_forget_adapter_devices_locked(struct dxg_process *proc, u32 host_adapter);
+int dxg_process_device_adapter_locked(struct dxg_process *proc, u32 device, u32 *host_adapter);
+
+/* dxg_mem.c */
+int dxg_mem_init(void);
+void dxg_mem_exit(void);
+void dxg_mem_begin_epoch(u64 epoch);
+void dxg_mem_end_epoch(void);
+int dxg_mem_lock_locked(struct dxg_process *proc, struct dxg_channel *ch,
+			const struct dxg_mem_grant *grant, u64 *address);
+void dxg_mem_unlock_locked(struct dxg_process *proc, u32 allocation);
+int dxg_mem_map_fence_locked(struct dxg_process *proc, struct dxg_channel *ch,
+			     const struct dxg_mem_grant *grant, u64 fence_offset, u64 *address);
+void dxg_mem_revoke_locked(struct dxg_process *proc, enum dxg_revoke_by by, const u32 *handles,
+			   u32 count);
+void dxg_mem_revoke_finish_locked(struct dxg_process *proc, bool gone, bool unmap);
+void dxg_mem_purge_locked(struct dxg_process *proc, bool unmap);
 
 /* dxg_ioctl.c */
 long dxg_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+/* dxg_ioctl_mem.c: handlers and undo hooks for the table in dxg_ioctl.c */
+int dxg_ioctl_create_allocation(struct dxg_ioctl_ctx *ctx, void *data);
+void dxg_ioctl_create_allocation_undo(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_destroy_allocation2(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_lock2(struct dxg_ioctl_ctx *ctx, void *data);
+void dxg_ioctl_lock2_undo(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_unlock2(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_query_video_memory_info(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_change_video_memory_reservation(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_query_allocation_residency(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_set_allocation_priority(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_get_allocation_priority(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_offer_allocations(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_reclaim_allocations2(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_update_alloc_property(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_create_paging_queue(struct dxg_ioctl_ctx *ctx, void *data);
+void dxg_ioctl_create_paging_queue_undo(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_destroy_paging_queue(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_make_resident(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_evict(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_reserve_gpu_va(struct dxg_ioctl_ctx *ctx, void *data);
+void dxg_ioctl_reserve_gpu_va_undo(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_map_gpu_va(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_free_gpu_va(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_update_gpu_va(struct dxg_ioctl_ctx *ctx, void *data);
 
 #endif /* DXG_H */

@@ -117,7 +117,7 @@ static int dxg_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_unmap_region;
 	}
 
-	ch = dxg_channel_create(pdev, regs, region, region_size);
+	ch = dxg_channel_create(pdev, regs, region, region_start, region_size);
 	if (!ch) {
 		ret = -ENOMEM;
 		goto err_release_claim;
@@ -214,10 +214,14 @@ static int __init dxg_init(void)
 {
 	int ret;
 
-	/* Devices first: when /dev/dxg appears, a present device is already connected. */
-	ret = pci_register_driver(&dxg_pci_driver);
+	/* The mapping machinery first: a connection (probe) already revokes and grants mappings. */
+	ret = dxg_mem_init();
 	if (ret)
 		return ret;
+	/* Devices next: when /dev/dxg appears, a present device is already connected. */
+	ret = pci_register_driver(&dxg_pci_driver);
+	if (ret)
+		goto err_mem_exit;
 	ret = misc_register(&dxg_misc);
 	if (ret)
 		goto err_unregister_pci;
@@ -225,14 +229,17 @@ static int __init dxg_init(void)
 
 err_unregister_pci:
 	pci_unregister_driver(&dxg_pci_driver);
+err_mem_exit:
+	dxg_mem_exit();
 	return ret;
 }
 
 static void __exit dxg_exit(void)
 {
-	/* No file can be open here: each holds a module reference. */
+	/* No file can be open here: each (a CPU mapping's file too) holds a module reference. */
 	misc_deregister(&dxg_misc);
 	pci_unregister_driver(&dxg_pci_driver);
+	dxg_mem_exit();
 }
 
 module_init(dxg_init);

@@ -18,7 +18,11 @@
  * When copying the outputs back fails after a handler created something, the table's undo hook
  * destroys it again, so a bad output pointer never leaks a handle.
  *
- * Adding a request is one table line plus its handler.
+ * A handler may return a positive NTSTATUS success code (DXG_STATUS_PENDING): the outputs are
+ * copied back and the ioctl returns it, as WSL does.
+ *
+ * Adding a request is one table line plus its handler. The memory handlers live in
+ * dxg_ioctl_mem.c.
  */
 #include <linux/fs.h>
 #include <linux/uaccess.h>
@@ -31,12 +35,6 @@
 #include <misc/d3dkmthk.h>
 
 #include "dxg.h"
-
-struct dxg_ioctl_ctx {
-	struct dxg_process *proc;
-	struct dxg_channel *ch;		/* NULL while no opendxg device is bound */
-	void *scratch;			/* a handler's leftovers for its undo hook; kvfree()d */
-};
 
 typedef int (*dxg_ioctl_handler)(struct dxg_ioctl_ctx *ctx, void *args);
 typedef void (*dxg_ioctl_undo)(struct dxg_ioctl_ctx *ctx, void *args);
@@ -411,8 +409,45 @@ static int dxg_call_for_handle(struct dxg_channel *ch, struct dxg_call_args *a, 
 }
 
 /*
+ * The host destroys the device with its contexts, allocations and paging queues: what the process
+ * mapped of them is revoked before the request (dxg_mem.c), and brought back if the host refuses.
+ */
+static int dxg_destroy_device(struct dxg_ioctl_ctx *ctx, u32 device)
+{
+	struct dxg_process *proc = ctx->proc;
+	struct dxgw_destroy_req req = {
+		.handle = cpu_to_le32(device),
+	};
+	struct dxg_call_args a = {
+		.opcode = DXGW_OP_DESTROY_DEVICE,
+		.req = &req,
+		.req_len = sizeof(req),
+	};
+	bool gone;
+	int ret;
+
+	if (!device)
+		return -EINVAL;
+	if (mutex_lock_killable(&proc->lock))
+		return -EINTR;
+	ret = dxg_process_host_current_locked(proc, ctx->ch, &a.process, &a.epoch);
+	if (ret)
+		goto out_unlock;
+	dxg_mem_revoke_locked(proc, DXG_REVOKE_DEVICE, &device, 1);
+	ret = dxg_call(ctx->ch, &a);
+	gone = !(ret < 0 && a.answered);
+	dxg_mem_revoke_finish_locked(proc, gone, true);
+	if (gone)
+		dxg_process_forget_device_locked(proc, device);
+out_unlock:
+	mutex_unlock(&proc->lock);
+	return ret;
+}
+
+/*
  * The legacy outputs (command buffer, allocation and patch lists) belong to the WDDM 1.x model:
- * WSL ignores their input values and so does opendxg; they are not written back.
+ * WSL ignores their input values and so does opendxg; they are not written back. The device's
+ * adapter is recorded for the paging queues created on it (dxg_process.c).
  */
 static int dxg_ioctl_create_device(struct dxg_ioctl_ctx *ctx, void *data)
 {
@@ -434,21 +469,33 @@ static int dxg_ioctl_create_device(struct dxg_ioctl_ctx *ctx, void *data)
 	req.adapter = cpu_to_le32(ref.host_adapter);
 	req.flags = cpu_to_le32(args->flags);
 	a.epoch = ref.epoch;
-	return dxg_call_for_handle(ctx->ch, &a, &args->device.v);
+	ret = dxg_call_for_handle(ctx->ch, &a, &args->device.v);
+	if (ret)
+		return ret;
+
+	/* Killed meanwhile: the device is left to the process's teardown. */
+	if (mutex_lock_killable(&ctx->proc->lock))
+		return -EINTR;
+	ret = dxg_process_add_device_locked(ctx->proc, ref.epoch, args->device.v,
+					    ref.host_adapter);
+	mutex_unlock(&ctx->proc->lock);
+	if (ret && ret != -ENODEV)
+		dxg_destroy_device(ctx, args->device.v);
+	return ret;
 }
 
 static void dxg_ioctl_create_device_undo(struct dxg_ioctl_ctx *ctx, void *data)
 {
 	struct d3dkmt_createdevice *args = data;
 
-	dxg_destroy_host_object(ctx, DXGW_OP_DESTROY_DEVICE, args->device.v);
+	dxg_destroy_device(ctx, args->device.v);
 }
 
 static int dxg_ioctl_destroy_device(struct dxg_ioctl_ctx *ctx, void *data)
 {
 	struct d3dkmt_destroydevice *args = data;
 
-	return dxg_destroy_host_object(ctx, DXGW_OP_DESTROY_DEVICE, args->device.v);
+	return dxg_destroy_device(ctx, args->device.v);
 }
 
 static int dxg_ioctl_create_context_virtual(struct dxg_ioctl_ctx *ctx, void *data)
@@ -535,12 +582,54 @@ static const struct dxg_ioctl_desc dxg_ioctls[LX_DXG_IOCTL_MAX + 1] = {
 		      dxg_ioctl_create_context_virtual_undo, struct d3dkmt_createcontextvirtual,
 		      context, context),
 	DXG_IOCTL(LX_DXDESTROYCONTEXT, dxg_ioctl_destroy_context, struct d3dkmt_destroycontext),
+	DXG_IOCTL_OUT(LX_DXCREATEALLOCATION, dxg_ioctl_create_allocation,
+		      dxg_ioctl_create_allocation_undo, struct d3dkmt_createallocation,
+		      resource, global_share),
+	DXG_IOCTL_OUT(LX_DXCREATEPAGINGQUEUE, dxg_ioctl_create_paging_queue,
+		      dxg_ioctl_create_paging_queue_undo, struct d3dkmt_createpagingqueue,
+		      paging_queue, fence_cpu_virtual_address),
+	DXG_IOCTL_OUT(LX_DXRESERVEGPUVIRTUALADDRESS, dxg_ioctl_reserve_gpu_va,
+		      dxg_ioctl_reserve_gpu_va_undo, struct d3dddi_reservegpuvirtualaddress,
+		      virtual_address, paging_fence_value),
 	DXG_IOCTL(LX_DXQUERYADAPTERINFO, dxg_ioctl_query_adapter_info,
 		  struct d3dkmt_queryadapterinfo),
+	DXG_IOCTL_OUT(LX_DXQUERYVIDEOMEMORYINFO, dxg_ioctl_query_video_memory_info, NULL,
+		      struct d3dkmt_queryvideomemoryinfo, budget, available_for_reservation),
+	DXG_IOCTL_OUT(LX_DXMAKERESIDENT, dxg_ioctl_make_resident, NULL,
+		      struct d3dddi_makeresident, paging_fence_value, num_bytes_to_trim),
+	DXG_IOCTL_OUT(LX_DXMAPGPUVIRTUALADDRESS, dxg_ioctl_map_gpu_va, NULL,
+		      struct d3dddi_mapgpuvirtualaddress, virtual_address, paging_fence_value),
+	DXG_IOCTL(LX_DXDESTROYALLOCATION2, dxg_ioctl_destroy_allocation2,
+		  struct d3dkmt_destroyallocation2),
 	DXG_IOCTL_OUT(LX_DXENUMADAPTERS2, dxg_ioctl_enum_adapters2, dxg_ioctl_enum_adapters2_undo,
 		      struct d3dkmt_enumadapters2, num_adapters, num_adapters),
 	DXG_IOCTL(LX_DXCLOSEADAPTER, dxg_ioctl_close_adapter, struct d3dkmt_closeadapter),
+	DXG_IOCTL(LX_DXCHANGEVIDEOMEMORYRESERVATION, dxg_ioctl_change_video_memory_reservation,
+		  struct d3dkmt_changevideomemoryreservation),
 	DXG_IOCTL(LX_DXDESTROYDEVICE, dxg_ioctl_destroy_device, struct d3dkmt_destroydevice),
+	DXG_IOCTL(LX_DXDESTROYPAGINGQUEUE, dxg_ioctl_destroy_paging_queue,
+		  struct d3dddi_destroypagingqueue),
+	DXG_IOCTL_OUT(LX_DXEVICT, dxg_ioctl_evict, NULL, struct d3dkmt_evict, num_bytes_to_trim,
+		      num_bytes_to_trim),
+	DXG_IOCTL(LX_DXFREEGPUVIRTUALADDRESS, dxg_ioctl_free_gpu_va,
+		  struct d3dkmt_freegpuvirtualaddress),
+	DXG_IOCTL_OUT(LX_DXLOCK2, dxg_ioctl_lock2, dxg_ioctl_lock2_undo, struct d3dkmt_lock2, data,
+		      data),
+	DXG_IOCTL(LX_DXOFFERALLOCATIONS, dxg_ioctl_offer_allocations,
+		  struct d3dkmt_offerallocations),
+	DXG_IOCTL(LX_DXQUERYALLOCATIONRESIDENCY, dxg_ioctl_query_allocation_residency,
+		  struct d3dkmt_queryallocationresidency),
+	DXG_IOCTL_OUT(LX_DXRECLAIMALLOCATIONS2, dxg_ioctl_reclaim_allocations2, NULL,
+		      struct d3dkmt_reclaimallocations2, paging_fence_value, paging_fence_value),
+	DXG_IOCTL(LX_DXSETALLOCATIONPRIORITY, dxg_ioctl_set_allocation_priority,
+		  struct d3dkmt_setallocationpriority),
+	DXG_IOCTL(LX_DXUNLOCK2, dxg_ioctl_unlock2, struct d3dkmt_unlock2),
+	DXG_IOCTL_OUT(LX_DXUPDATEALLOCPROPERTY, dxg_ioctl_update_alloc_property, NULL,
+		      struct d3dddi_updateallocproperty, paging_fence_value, paging_fence_value),
+	DXG_IOCTL(LX_DXUPDATEGPUVIRTUALADDRESS, dxg_ioctl_update_gpu_va,
+		  struct d3dkmt_updategpuvirtualaddress),
+	DXG_IOCTL(LX_DXGETALLOCATIONPRIORITY, dxg_ioctl_get_allocation_priority,
+		  struct d3dkmt_getallocationpriority),
 	DXG_IOCTL_OUT(LX_DXENUMADAPTERS3, dxg_ioctl_enum_adapters3, dxg_ioctl_enum_adapters3_undo,
 		      struct d3dkmt_enumadapters3, adapter_count, adapter_count),
 };

@@ -4,13 +4,15 @@
  * one struct dxg_process, and only that thread group may use those files (a child that inherits
  * one after fork() gets -ENOTTY and opens /dev/dxg itself).
  *
- * The guest keeps exactly two things per process: the host process handle and a table of adapter
- * handles. Adapter handles are issued here (WSL format, include/opendxg/handle.h); each one holds
- * one OPEN_ADAPTER reference on the host. Every other handle is the host's and passes through.
+ * The guest keeps per process: the host process handle, a table of adapter handles, and for the
+ * CPU mappings of memory the views (dxg_mem.c) and the host adapter of each device it created.
+ * Adapter handles are issued here (WSL format, include/opendxg/handle.h); each one holds one
+ * OPEN_ADAPTER reference on the host. Every other handle is the host's and passes through.
  *
  * Host state is scoped by the channel's epoch (one per connection): after a worker restart the
  * host process and every host reference are gone, the old adapter handles fail with -ENODEV, and
- * the next enumeration creates a new host process.
+ * the next enumeration creates a new host process. The views and the device table belong to the
+ * host process: they are dropped when a new one is created.
  */
 #include <linux/slab.h>
 #include <linux/sched.h>
@@ -47,6 +49,8 @@ struct dxg_process *dxg_process_get_current(void)
 	mutex_init(&fresh->lock);
 	xa_init_flags(&fresh->adapters, XA_FLAGS_ALLOC1);
 	fresh->adapter_unique = 1;
+	xa_init(&fresh->views);
+	xa_init(&fresh->devices);
 	list_add(&fresh->node, &dxg_global.processes);
 	mutex_unlock(&dxg_global.process_lock);
 	return fresh;
@@ -57,7 +61,12 @@ bool dxg_process_is_current(const struct dxg_process *proc)
 	return proc->tgid == task_tgid(current);
 }
 
-/* The host frees everything the process owned (devices, contexts, adapter references). */
+/*
+ * The host frees everything the process owned (devices, contexts, memory, adapter references).
+ * Its CPU mappings are revoked first: the host reuses the pages once the process is gone. The
+ * VMAs are left to the process (it may be another task's final fput() that runs this, or none
+ * with a mm at all); they fault with SIGBUS.
+ */
 static void dxg_process_destroy(struct dxg_process *proc)
 {
 	struct dxg_adapter_ref *ref;
@@ -69,6 +78,13 @@ static void dxg_process_destroy(struct dxg_process *proc)
 		.epoch = proc->host_epoch,
 	};
 	unsigned long index;
+
+	/* Nobody else holds the process any more; the lock only keeps the helpers' rules. */
+	mutex_lock(&proc->lock);
+	dxg_mem_purge_locked(proc, false);
+	mutex_unlock(&proc->lock);
+	xa_destroy(&proc->views);
+	xa_destroy(&proc->devices);
 
 	if (proc->host_epoch) {
 		down_read(&dxg_global.channel_rwsem);
@@ -140,6 +156,10 @@ int dxg_process_host_locked(struct dxg_process *proc, struct dxg_channel *ch, u6
 	if (proc->host_epoch == epoch)
 		return 0;
 
+	/* The old host process died with its connection, and with it what these tables name. */
+	dxg_mem_purge_locked(proc, true);
+	xa_destroy(&proc->devices);
+
 	strscpy_pad(req.name, proc->comm, sizeof(req.name));
 	ret = dxg_call(ch, &a);
 	if (ret)
@@ -166,23 +186,31 @@ int dxg_process_host_locked(struct dxg_process *proc, struct dxg_channel *ch, u6
 int dxg_process_host_current(struct dxg_process *proc, struct dxg_channel *ch, u32 *process,
 			     u64 *epoch)
 {
-	u64 current_epoch = ch ? dxg_channel_epoch(ch) : 0;
-	int ret = 0;
+	int ret;
 
-	if (!current_epoch)
-		return -ENODEV;
 	if (mutex_lock_killable(&proc->lock))
 		return -EINTR;
-	if (!proc->host_epoch) {
-		ret = -EINVAL;
-	} else if (proc->host_epoch != current_epoch) {
-		ret = -ENODEV;
-	} else {
-		*process = proc->host_process;
-		*epoch = current_epoch;
-	}
+	ret = dxg_process_host_current_locked(proc, ch, process, epoch);
 	mutex_unlock(&proc->lock);
 	return ret;
+}
+
+/* As dxg_process_host_current(), with the process lock held. */
+int dxg_process_host_current_locked(struct dxg_process *proc, struct dxg_channel *ch,
+				    u32 *process, u64 *epoch)
+{
+	u64 current_epoch = ch ? dxg_channel_epoch(ch) : 0;
+
+	lockdep_assert_held(&proc->lock);
+	if (!current_epoch)
+		return -ENODEV;
+	if (!proc->host_epoch)
+		return -EINVAL;
+	if (proc->host_epoch != current_epoch)
+		return -ENODEV;
+	*process = proc->host_process;
+	*epoch = current_epoch;
+	return 0;
 }
 
 /**
@@ -324,6 +352,51 @@ err_free_ref:
 	return ret;
 }
 
+/* Whether the process holds another reference to @host_adapter in @epoch than @handle. */
+static bool dxg_process_adapter_shared_locked(struct dxg_process *proc, u32 host_adapter,
+					      u64 epoch)
+{
+	struct dxg_adapter_ref *ref;
+	unsigned long index;
+
+	xa_for_each(&proc->adapters, index, ref) {
+		if (ref->host_adapter == host_adapter && ref->epoch == epoch)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The process's last reference to a host adapter is closing: the host destroys the process's
+ * devices on it, and with them their allocations and paging queues (protocol.md 5.6), so the
+ * pages they had mapped are revoked before the request. Called with the handle already erased.
+ */
+static int dxg_process_close_last_adapter_locked(struct dxg_process *proc, struct dxg_channel *ch,
+						 u32 host_adapter, u64 epoch)
+{
+	struct dxg_call_args a = {
+		.opcode = DXGW_OP_CLOSE_ADAPTER,
+		.process = proc->host_process,
+		.epoch = epoch,
+	};
+	struct dxgw_adapter_req req = {
+		.adapter = cpu_to_le32(host_adapter),
+	};
+	bool gone;
+	int ret;
+
+	dxg_mem_revoke_locked(proc, DXG_REVOKE_ADAPTER, &host_adapter, 1);
+	a.req = &req;
+	a.req_len = sizeof(req);
+	ret = dxg_call(ch, &a);
+	/* Refused by the host: nothing was destroyed. Otherwise it may have been. */
+	gone = !(ret < 0 && a.answered);
+	dxg_mem_revoke_finish_locked(proc, gone, true);
+	if (gone)
+		dxg_process_forget_adapter_devices_locked(proc, host_adapter);
+	return ret;
+}
+
 /**
  * dxg_process_close_adapter_locked() - close one adapter handle
  * @proc: the process, its lock held
@@ -331,7 +404,9 @@ err_free_ref:
  * @handle: the local handle
  *
  * The handle is gone when this returns, whatever the host answered. A handle from an earlier
- * connection is only forgotten: its host reference died with that connection.
+ * connection is only forgotten: its host reference died with that connection. Called in the
+ * process (an ioctl): closing its last reference to an adapter unmaps what its devices had
+ * mapped.
  *
  * Return: 0; -EINVAL for a handle this process does not hold (0 included: WSL returns 0 there, but
  * a handle that was never issued is a caller bug worth reporting); the host's errno for
@@ -350,9 +425,14 @@ int dxg_process_close_adapter_locked(struct dxg_process *proc, struct dxg_channe
 	xa_erase(&proc->adapters, dxg_handle_index(handle));
 	proc->adapter_count--;
 	epoch = ch ? dxg_channel_epoch(ch) : 0;
-	if (epoch && ref->epoch == epoch)
-		ret = dxg_process_send_adapter_op(proc, ch, DXGW_OP_CLOSE_ADAPTER,
-						  ref->host_adapter, epoch);
+	if (epoch && ref->epoch == epoch) {
+		if (dxg_process_adapter_shared_locked(proc, ref->host_adapter, epoch))
+			ret = dxg_process_send_adapter_op(proc, ch, DXGW_OP_CLOSE_ADAPTER,
+							  ref->host_adapter, epoch);
+		else
+			ret = dxg_process_close_last_adapter_locked(proc, ch, ref->host_adapter,
+								    epoch);
+	}
 	kfree(ref);
 	return ret;
 }
@@ -382,25 +462,95 @@ int dxg_process_close_adapter(struct dxg_process *proc, struct dxg_channel *ch, 
 int dxg_process_get_adapter(struct dxg_process *proc, struct dxg_channel *ch, u32 handle,
 			    struct dxg_adapter_ref *ref, u32 *process)
 {
-	struct dxg_adapter_ref *entry;
-	u64 epoch;
-	int ret = 0;
+	int ret;
 
 	if (mutex_lock_killable(&proc->lock))
 		return -EINTR;
-	entry = dxg_process_find_adapter_locked(proc, handle);
-	if (!entry) {
-		ret = -EINVAL;
-		goto out_unlock;
-	}
-	epoch = ch ? dxg_channel_epoch(ch) : 0;
-	if (!epoch || entry->epoch != epoch) {
-		ret = -ENODEV;
-		goto out_unlock;
-	}
-	*ref = *entry;
-	*process = proc->host_process;
-out_unlock:
+	ret = dxg_process_get_adapter_locked(proc, ch, handle, ref, process);
 	mutex_unlock(&proc->lock);
 	return ret;
+}
+
+/* As dxg_process_get_adapter(), with the process lock held. */
+int dxg_process_get_adapter_locked(struct dxg_process *proc, struct dxg_channel *ch, u32 handle,
+				   struct dxg_adapter_ref *ref, u32 *process)
+{
+	struct dxg_adapter_ref *entry;
+	u64 epoch;
+
+	lockdep_assert_held(&proc->lock);
+	entry = dxg_process_find_adapter_locked(proc, handle);
+	if (!entry)
+		return -EINVAL;
+	epoch = ch ? dxg_channel_epoch(ch) : 0;
+	if (!epoch || entry->epoch != epoch)
+		return -ENODEV;
+	*ref = *entry;
+	*process = proc->host_process;
+	return 0;
+}
+
+/*
+ * ---- devices ----
+ *
+ * The host adapter of every device the process created in its host process's connection: it says
+ * which CPU mappings (allocations, paging queue fences) the last CLOSE_ADAPTER of an adapter takes
+ * away.
+ */
+
+/**
+ * dxg_process_add_device_locked() - record a device the host has just created
+ * @proc: the process, its lock held
+ * @epoch: the connection the device was created in
+ * @device: the host's device handle
+ * @host_adapter: its adapter
+ *
+ * Return: 0; -ENODEV when the process's host process is no longer of @epoch (the device died with
+ * it); -ENOMEM.
+ */
+int dxg_process_add_device_locked(struct dxg_process *proc, u64 epoch, u32 device,
+				  u32 host_adapter)
+{
+	lockdep_assert_held(&proc->lock);
+	if (proc->host_epoch != epoch)
+		return -ENODEV;
+	return xa_err(xa_store(&proc->devices, device, xa_mk_value(host_adapter), GFP_KERNEL));
+}
+
+void dxg_process_forget_device_locked(struct dxg_process *proc, u32 device)
+{
+	lockdep_assert_held(&proc->lock);
+	xa_erase(&proc->devices, device);
+}
+
+void dxg_process_forget_adapter_devices_locked(struct dxg_process *proc, u32 host_adapter)
+{
+	unsigned long index;
+	void *entry;
+
+	lockdep_assert_held(&proc->lock);
+	xa_for_each(&proc->devices, index, entry) {
+		if (xa_to_value(entry) == host_adapter)
+			xa_erase(&proc->devices, index);
+	}
+}
+
+/**
+ * dxg_process_device_adapter_locked() - the host adapter of a device of the process
+ * @proc: the process, its lock held
+ * @device: the host's device handle
+ * @host_adapter: out
+ *
+ * Return: 0, or -EINVAL for a device the process did not create in this connection.
+ */
+int dxg_process_device_adapter_locked(struct dxg_process *proc, u32 device, u32 *host_adapter)
+{
+	void *entry;
+
+	lockdep_assert_held(&proc->lock);
+	entry = xa_load(&proc->devices, device);
+	if (!entry)
+		return -EINVAL;
+	*host_adapter = xa_to_value(entry);
+	return 0;
 }

@@ -40,6 +40,7 @@ struct dxg_pending {
 	u32 reply_max;
 	u32 reply_len;
 	int result;
+	bool answered;			/* the host replied: `result` is its verdict */
 	struct completion done;
 };
 
@@ -141,6 +142,10 @@ static void dxg_fail_pending_locked(struct dxg_channel *ch, int err)
 	}
 }
 
+/*
+ * Every host object of the connection is gone or going, the pages the host named in it with them:
+ * CPU mappings of the region stop working before anyone can reuse those pages.
+ */
 static void dxg_channel_go_down(struct dxg_channel *ch, int err)
 {
 	spin_lock(&ch->lock);
@@ -149,6 +154,7 @@ static void dxg_channel_go_down(struct dxg_channel *ch, int err)
 	dxg_fail_pending_locked(ch, err);
 	spin_unlock(&ch->lock);
 	wake_up_all(&ch->space_wq);
+	dxg_mem_end_epoch();
 }
 
 /*
@@ -257,6 +263,15 @@ static void dxg_channel_check_generation(struct dxg_channel *ch)
 		dxg_channel_schedule_connect(ch);
 }
 
+/*
+ * The opcodes whose work may continue after the reply: their replies may carry the positive
+ * DXGW_STATUS_PENDING with a body (wire.h), which the ioctl returns as its value, as WSL does.
+ */
+static bool dxg_opcode_may_pend(u16 opcode)
+{
+	return opcode == DXGW_OP_MAKE_RESIDENT || opcode == DXGW_OP_RECLAIM;
+}
+
 /* Valid host status: a negative errno that user space may see. */
 static int dxg_status_to_errno(s32 status)
 {
@@ -274,6 +289,7 @@ static void dxg_dispatch_reply(struct dxg_channel *ch, const void *buf, u32 len)
 	struct dxg_pending *p = NULL, *it;
 	struct dxgw_hdr hdr;
 	u32 size, body_len, copy;
+	s32 status;
 	u16 flags;
 	u64 id;
 
@@ -285,6 +301,7 @@ static void dxg_dispatch_reply(struct dxg_channel *ch, const void *buf, u32 len)
 	size = le32_to_cpu(hdr.size);
 	flags = le16_to_cpu(hdr.flags);
 	id = le64_to_cpu(hdr.request_id);
+	status = (s32)le32_to_cpu(hdr.status);
 
 	spin_lock(&ch->lock);
 	list_for_each_entry(it, &ch->pending, node) {
@@ -309,9 +326,10 @@ static void dxg_dispatch_reply(struct dxg_channel *ch, const void *buf, u32 len)
 				    "malformed reply to opcode %#x (size %u/%u, flags %#x)\n",
 				    p->opcode, size, len, flags);
 		p->result = -EIO;
-	} else if (hdr.status) {
+	} else if (status && !(status == DXGW_STATUS_PENDING && dxg_opcode_may_pend(p->opcode))) {
 		/* A reply with a non-zero status has no body. */
-		p->result = dxg_status_to_errno((s32)le32_to_cpu(hdr.status));
+		p->result = dxg_status_to_errno(status);
+		p->answered = true;
 	} else {
 		/* Longer bodies come from newer hosts: keep what we know, zero what is missing. */
 		body_len = len - sizeof(hdr);
@@ -321,7 +339,8 @@ static void dxg_dispatch_reply(struct dxg_channel *ch, const void *buf, u32 len)
 		if (p->reply_max > copy)
 			memset((u8 *)p->reply + copy, 0, p->reply_max - copy);
 		p->reply_len = copy;
-		p->result = 0;
+		p->result = status;
+		p->answered = true;
 	}
 	complete(&p->done);
 }
@@ -398,6 +417,31 @@ u64 dxg_channel_epoch(struct dxg_channel *ch)
 			dxg_channel_kick_connect(ch);
 	}
 	return epoch;
+}
+
+/**
+ * dxg_channel_mem_layout() - where the heap and the fence storage of a connection lie
+ * @ch: the channel
+ * @epoch: the connection the caller's host reply belongs to
+ * @lay: out, the BAR2 address and the two parts, as the connection's header said
+ *
+ * Return: 0, or -ENODEV when @epoch is no longer the channel's connection.
+ */
+int dxg_channel_mem_layout(struct dxg_channel *ch, u64 epoch, struct dxg_mem_layout *lay)
+{
+	int ret = -ENODEV;
+
+	spin_lock(&ch->lock);
+	if (ch->state == DXG_CHANNEL_UP && ch->epoch == epoch) {
+		lay->region_phys = ch->region_phys;
+		lay->heap_offset = ch->heap_offset;
+		lay->heap_size = ch->heap_size;
+		lay->fence_offset = ch->fence_offset;
+		lay->fence_size = ch->fence_size;
+		ret = 0;
+	}
+	spin_unlock(&ch->lock);
+	return ret;
 }
 
 /* Called with ch->lock held. */
@@ -546,6 +590,7 @@ static int dxg_wait_reply(struct dxg_channel *ch, struct dxg_pending *p,
 	}
 done:
 	a->reply_len = p->reply_len;
+	a->answered = p->answered;
 	return p->result;
 }
 
@@ -562,6 +607,7 @@ static int dxg_transact(struct dxg_channel *ch, struct dxg_call_args *a, bool co
 	int ret;
 
 	a->reply_len = 0;
+	a->answered = false;
 	if (a->req_len > DXGW_MAX_BODY || (a->req_len && !a->req) ||
 	    (a->reply_max && !a->reply))
 		return -EINVAL;
@@ -601,10 +647,15 @@ static int dxg_transact(struct dxg_channel *ch, struct dxg_call_args *a, bool co
  * The reply body is copied into @a->reply (at most @a->reply_max bytes; a shorter body is
  * zero-extended) and its length stored in @a->reply_len.
  *
- * Return: 0; the host's status (a negative errno); -ENODEV when the channel is down or was
- * reconnected since @a->epoch; -ETIMEDOUT after DXG_CALL_TIMEOUT_MS; -EINTR when the caller was
- * killed (not with DXG_CALL_UNKILLABLE); -EIO when the host broke the protocol; -EMSGSIZE when the
- * request exceeds the host's message size.
+ * @a->answered tells whether the host answered: only then is a failure known to have changed
+ * nothing on the host (every request is all or nothing); after -EINTR, -ETIMEDOUT or -EIO the
+ * host may have acted on it.
+ *
+ * Return: 0; DXGW_STATUS_PENDING (positive, with the reply body) for the opcodes whose work goes
+ * on after the reply (MAKE_RESIDENT, RECLAIM); the host's status (a negative errno); -ENODEV when
+ * the channel is down or was reconnected since @a->epoch; -ETIMEDOUT after DXG_CALL_TIMEOUT_MS;
+ * -EINTR when the caller was killed (not with DXG_CALL_UNKILLABLE); -EIO when the host broke the
+ * protocol; -EMSGSIZE when the request exceeds the host's message size.
  */
 int dxg_call(struct dxg_channel *ch, struct dxg_call_args *a)
 {
@@ -737,6 +788,7 @@ static int dxg_channel_connect(struct dxg_channel *ch)
 	void *scratch = NULL;
 	bool up;
 	u32 generation, adapters, request_start = 0, reply_start = 0;
+	u64 epoch;
 	int ret;
 
 	spin_lock(&ch->lock);
@@ -810,12 +862,22 @@ static int dxg_channel_connect(struct dxg_channel *ch)
 		return ret;
 	}
 
+	/*
+	 * Faults on CPU mappings accept the new epoch before the first call in it can map a
+	 * page; if the channel goes down meanwhile, nothing of that epoch is ever mapped.
+	 */
+	epoch = atomic64_inc_return(&dxg_global.epoch_counter);
+	dxg_mem_begin_epoch(epoch);
 	spin_lock(&ch->lock);
 	if (ch->removing || ch->state != DXG_CHANNEL_CONNECTING) {
 		ret = -ENODEV;
 	} else {
 		ch->state = DXG_CHANNEL_UP;
-		ch->epoch = atomic64_inc_return(&dxg_global.epoch_counter);
+		ch->epoch = epoch;
+		ch->heap_offset = lay.heap_offset;
+		ch->heap_size = lay.heap_size;
+		ch->fence_offset = lay.fence_offset;
+		ch->fence_size = lay.fence_size;
 		ch->adapter_count = adapters;
 		ch->retry_delay_ms = DXG_RETRY_FIRST_MS;
 		ch->failure_logged = false;
@@ -858,7 +920,7 @@ static void dxg_channel_connect_work(struct work_struct *work)
 }
 
 struct dxg_channel *dxg_channel_create(struct pci_dev *pdev, void __iomem *regs, void *region,
-				       u64 region_size)
+				       phys_addr_t region_phys, u64 region_size)
 {
 	struct dxg_channel *ch;
 
@@ -868,6 +930,7 @@ struct dxg_channel *dxg_channel_create(struct pci_dev *pdev, void __iomem *regs,
 	ch->pdev = pdev;
 	ch->regs = regs;
 	ch->region = region;
+	ch->region_phys = region_phys;
 	ch->region_size = region_size;
 	spin_lock_init(&ch->lock);
 	ch->state = DXG_CHANNEL_DOWN;
