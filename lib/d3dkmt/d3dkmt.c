@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 int d3dkmt_open(void)
@@ -306,6 +307,480 @@ int d3dkmt_destroy_context(int fd, struct d3dkmthandle context)
 	memset(&args, 0, sizeof(args));
 	args.context = context;
 	ret = d3dkmt_ioctl(fd, LX_DXDESTROYCONTEXT, &args);
+	return ret < 0 ? ret : 0;
+}
+
+/* ---- memory ---- */
+
+int d3dkmt_alloc_priv_init(struct opendxg_alloc_priv *priv, uint32_t kind, uint64_t size)
+{
+	if (!priv)
+		return -EINVAL;
+	memset(priv, 0, sizeof(*priv));
+	priv->version = OPENDXG_ALLOC_PRIV_VERSION;
+	priv->kind = kind;
+	priv->header_size = sizeof(*priv);
+	priv->size = size;
+	return (int)sizeof(*priv);
+}
+
+void *d3dkmt_program_priv_alloc(const void *spirv, size_t size, uint32_t *priv_size)
+{
+	struct opendxg_alloc_priv header;
+	unsigned char *buffer;
+
+	if (!spirv || !priv_size || size > D3DKMT_MAX_PRIVATE_DATA_SIZE - sizeof(header))
+		return NULL;
+	buffer = malloc(sizeof(header) + size);
+	if (!buffer)
+		return NULL;
+	d3dkmt_alloc_priv_init(&header, OPENDXG_ALLOC_KIND_PROGRAM, size);
+	memcpy(buffer, &header, sizeof(header));
+	memcpy(buffer + sizeof(header), spirv, size);
+	*priv_size = (uint32_t)(sizeof(header) + size);
+	return buffer;
+}
+
+int d3dkmt_create_allocation_args(int fd, struct d3dkmt_createallocation *args)
+{
+	int ret = d3dkmt_ioctl(fd, LX_DXCREATEALLOCATION, args);
+
+	return ret < 0 ? ret : 0;
+}
+
+/* One standalone allocation whose KMD private data is @priv (@priv_size bytes). */
+static int create_one(int fd, struct d3dkmthandle device, const void *priv, uint32_t priv_size,
+		      struct d3dkmthandle *allocation)
+{
+	struct d3dddi_allocationinfo2 info;
+	struct d3dkmt_createallocation args;
+	int ret;
+
+	if (!allocation)
+		return -EINVAL;
+	memset(&info, 0, sizeof(info));
+	info.priv_drv_data = (uintptr_t)priv;
+	info.priv_drv_data_size = priv_size;
+	memset(&args, 0, sizeof(args));
+	args.device = device;
+	args.alloc_count = 1;
+	args.allocation_info = (uintptr_t)&info;
+	ret = d3dkmt_create_allocation_args(fd, &args);
+	if (ret < 0)
+		return ret;
+	*allocation = info.allocation;
+	return 0;
+}
+
+int d3dkmt_create_allocation(int fd, struct d3dkmthandle device, uint32_t kind, uint64_t size,
+			     struct d3dkmthandle *allocation)
+{
+	struct opendxg_alloc_priv priv;
+
+	d3dkmt_alloc_priv_init(&priv, kind, size);
+	return create_one(fd, device, &priv, sizeof(priv), allocation);
+}
+
+int d3dkmt_create_program(int fd, struct d3dkmthandle device, const void *spirv, size_t size,
+			  struct d3dkmthandle *allocation)
+{
+	uint32_t priv_size = 0;
+	void *priv = d3dkmt_program_priv_alloc(spirv, size, &priv_size);
+	int ret;
+
+	if (!priv)
+		return spirv ? -ENOMEM : -EINVAL;
+	ret = create_one(fd, device, priv, priv_size, allocation);
+	free(priv);
+	return ret;
+}
+
+int d3dkmt_destroy_allocation2(int fd, struct d3dkmthandle device, struct d3dkmthandle resource,
+			       const struct d3dkmthandle *allocations, uint32_t count,
+			       uint32_t flags)
+{
+	struct d3dkmt_destroyallocation2 args;
+	int ret;
+
+	memset(&args, 0, sizeof(args));
+	args.device = device;
+	args.resource = resource;
+	args.allocations = (uintptr_t)allocations;
+	args.alloc_count = count;
+	args.flags = flags;
+	ret = d3dkmt_ioctl(fd, LX_DXDESTROYALLOCATION2, &args);
+	return ret < 0 ? ret : 0;
+}
+
+int d3dkmt_destroy_allocation(int fd, struct d3dkmthandle device, struct d3dkmthandle allocation)
+{
+	return d3dkmt_destroy_allocation2(fd, device, (struct d3dkmthandle){ 0 }, &allocation, 1,
+					  0);
+}
+
+int d3dkmt_lock2(int fd, struct d3dkmthandle device, struct d3dkmthandle allocation, void **data)
+{
+	struct d3dkmt_lock2 args;
+	int ret;
+
+	if (!data)
+		return -EINVAL;
+	memset(&args, 0, sizeof(args));
+	args.device = device;
+	args.allocation = allocation;
+	ret = d3dkmt_ioctl(fd, LX_DXLOCK2, &args);
+	if (ret < 0)
+		return ret;
+	*data = (void *)(uintptr_t)args.data;
+	return 0;
+}
+
+int d3dkmt_unlock2(int fd, struct d3dkmthandle device, struct d3dkmthandle allocation)
+{
+	struct d3dkmt_unlock2 args;
+	int ret;
+
+	memset(&args, 0, sizeof(args));
+	args.device = device;
+	args.allocation = allocation;
+	ret = d3dkmt_ioctl(fd, LX_DXUNLOCK2, &args);
+	return ret < 0 ? ret : 0;
+}
+
+int d3dkmt_query_video_memory(int fd, struct d3dkmthandle adapter, uint32_t group,
+			      struct d3dkmt_video_memory *info)
+{
+	struct d3dkmt_queryvideomemoryinfo args;
+	int ret;
+
+	if (!info)
+		return -EINVAL;
+	memset(&args, 0, sizeof(args));
+	args.adapter = adapter;
+	args.memory_segment_group = group;
+	ret = d3dkmt_ioctl(fd, LX_DXQUERYVIDEOMEMORYINFO, &args);
+	if (ret < 0)
+		return ret;
+	info->budget = args.budget;
+	info->current_usage = args.current_usage;
+	info->current_reservation = args.current_reservation;
+	info->available_for_reservation = args.available_for_reservation;
+	return 0;
+}
+
+int d3dkmt_change_video_memory_reservation(int fd, struct d3dkmthandle adapter, uint32_t group,
+					   uint64_t reservation)
+{
+	struct d3dkmt_changevideomemoryreservation args;
+	int ret;
+
+	memset(&args, 0, sizeof(args));
+	args.adapter = adapter;
+	args.memory_segment_group = group;
+	args.reservation = reservation;
+	ret = d3dkmt_ioctl(fd, LX_DXCHANGEVIDEOMEMORYRESERVATION, &args);
+	return ret < 0 ? ret : 0;
+}
+
+int d3dkmt_query_allocation_residency(int fd, struct d3dkmthandle device,
+				      struct d3dkmthandle resource,
+				      const struct d3dkmthandle *allocations, uint32_t count,
+				      uint32_t *status)
+{
+	struct d3dkmt_queryallocationresidency args;
+	int ret;
+
+	memset(&args, 0, sizeof(args));
+	args.device = device;
+	args.resource = resource;
+	args.allocations = (uintptr_t)allocations;
+	args.allocation_count = count;
+	args.residency_status = (uintptr_t)status;
+	ret = d3dkmt_ioctl(fd, LX_DXQUERYALLOCATIONRESIDENCY, &args);
+	return ret < 0 ? ret : 0;
+}
+
+int d3dkmt_set_allocation_priority(int fd, struct d3dkmthandle device,
+				   struct d3dkmthandle resource,
+				   const struct d3dkmthandle *allocations, uint32_t count,
+				   const uint32_t *priorities)
+{
+	struct d3dkmt_setallocationpriority args;
+	int ret;
+
+	memset(&args, 0, sizeof(args));
+	args.device = device;
+	args.resource = resource;
+	args.allocation_list = (uintptr_t)allocations;
+	args.allocation_count = count;
+	args.priorities = (uintptr_t)priorities;
+	ret = d3dkmt_ioctl(fd, LX_DXSETALLOCATIONPRIORITY, &args);
+	return ret < 0 ? ret : 0;
+}
+
+int d3dkmt_get_allocation_priority(int fd, struct d3dkmthandle device,
+				   struct d3dkmthandle resource,
+				   const struct d3dkmthandle *allocations, uint32_t count,
+				   uint32_t *priorities)
+{
+	struct d3dkmt_getallocationpriority args;
+	int ret;
+
+	memset(&args, 0, sizeof(args));
+	args.device = device;
+	args.resource = resource;
+	args.allocation_list = (uintptr_t)allocations;
+	args.allocation_count = count;
+	args.priorities = (uintptr_t)priorities;
+	ret = d3dkmt_ioctl(fd, LX_DXGETALLOCATIONPRIORITY, &args);
+	return ret < 0 ? ret : 0;
+}
+
+int d3dkmt_offer_allocations(int fd, struct d3dkmthandle device,
+			     const struct d3dkmthandle *resources,
+			     const struct d3dkmthandle *allocations, uint32_t count,
+			     uint32_t priority, uint32_t flags)
+{
+	struct d3dkmt_offerallocations args;
+	int ret;
+
+	memset(&args, 0, sizeof(args));
+	args.device = device;
+	args.resources = (uintptr_t)resources;
+	args.allocations = (uintptr_t)allocations;
+	args.allocation_count = count;
+	args.priority = priority;
+	args.flags = flags;
+	ret = d3dkmt_ioctl(fd, LX_DXOFFERALLOCATIONS, &args);
+	return ret < 0 ? ret : 0;
+}
+
+int d3dkmt_reclaim_allocations2(int fd, struct d3dkmthandle paging_queue,
+				const struct d3dkmthandle *resources,
+				const struct d3dkmthandle *allocations, uint32_t count,
+				uint32_t *results, uint64_t *paging_fence_value)
+{
+	struct d3dkmt_reclaimallocations2 args;
+	int ret;
+
+	memset(&args, 0, sizeof(args));
+	args.paging_queue = paging_queue;
+	args.allocation_count = count;
+	args.resources = (uintptr_t)resources;
+	args.allocations = (uintptr_t)allocations;
+	args.results = (uintptr_t)results;
+	ret = d3dkmt_ioctl(fd, LX_DXRECLAIMALLOCATIONS2, &args);
+	if (ret >= 0 && paging_fence_value)
+		*paging_fence_value = args.paging_fence_value;
+	return ret;
+}
+
+int d3dkmt_update_alloc_property(int fd, struct d3dkmthandle paging_queue,
+				 struct d3dkmthandle allocation,
+				 const struct d3dkmt_alloc_property *property,
+				 uint64_t *paging_fence_value)
+{
+	struct d3dddi_updateallocproperty args;
+	int ret;
+
+	if (!property)
+		return -EINVAL;
+	memset(&args, 0, sizeof(args));
+	args.paging_queue = paging_queue;
+	args.allocation = allocation;
+	args.supported_segment_set = property->supported_segment_set;
+	args.preferred_segment = property->preferred_segment;
+	args.flags = property->flags;
+	args.property_mask = property->property_mask;
+	ret = d3dkmt_ioctl(fd, LX_DXUPDATEALLOCPROPERTY, &args);
+	if (ret >= 0 && paging_fence_value)
+		*paging_fence_value = args.paging_fence_value;
+	return ret;
+}
+
+int d3dkmt_create_paging_queue(int fd, struct d3dkmthandle device, int32_t priority,
+			       struct d3dkmt_paging_queue *queue)
+{
+	struct d3dkmt_createpagingqueue args;
+	int ret;
+
+	if (!queue)
+		return -EINVAL;
+	memset(&args, 0, sizeof(args));
+	args.device = device;
+	args.priority = priority;
+	ret = d3dkmt_ioctl(fd, LX_DXCREATEPAGINGQUEUE, &args);
+	if (ret < 0)
+		return ret;
+	queue->handle = args.paging_queue;
+	queue->sync_object = args.sync_object;
+	queue->fence = (const volatile uint64_t *)(uintptr_t)args.fence_cpu_virtual_address;
+	return 0;
+}
+
+int d3dkmt_destroy_paging_queue(int fd, struct d3dkmthandle paging_queue)
+{
+	struct d3dddi_destroypagingqueue args;
+	int ret;
+
+	memset(&args, 0, sizeof(args));
+	args.paging_queue = paging_queue;
+	ret = d3dkmt_ioctl(fd, LX_DXDESTROYPAGINGQUEUE, &args);
+	return ret < 0 ? ret : 0;
+}
+
+int d3dkmt_make_resident(int fd, struct d3dkmthandle paging_queue,
+			 const struct d3dkmthandle *allocations, uint32_t count,
+			 const uint32_t *priorities, uint32_t flags, uint64_t *paging_fence_value,
+			 uint64_t *bytes_to_trim)
+{
+	struct d3dddi_makeresident args;
+	int ret;
+
+	memset(&args, 0, sizeof(args));
+	args.paging_queue = paging_queue;
+	args.alloc_count = count;
+	args.allocation_list = (uintptr_t)allocations;
+	args.priority_list = (uintptr_t)priorities;
+	args.flags = flags;
+	ret = d3dkmt_ioctl(fd, LX_DXMAKERESIDENT, &args);
+	if (ret >= 0) {
+		if (paging_fence_value)
+			*paging_fence_value = args.paging_fence_value;
+		if (bytes_to_trim)
+			*bytes_to_trim = args.num_bytes_to_trim;
+	}
+	return ret;
+}
+
+int d3dkmt_evict(int fd, struct d3dkmthandle device, const struct d3dkmthandle *allocations,
+		 uint32_t count, uint32_t flags, uint64_t *bytes_to_trim)
+{
+	struct d3dkmt_evict args;
+	int ret;
+
+	memset(&args, 0, sizeof(args));
+	args.device = device;
+	args.alloc_count = count;
+	args.allocations = (uintptr_t)allocations;
+	args.flags = flags;
+	ret = d3dkmt_ioctl(fd, LX_DXEVICT, &args);
+	if (ret >= 0 && bytes_to_trim)
+		*bytes_to_trim = args.num_bytes_to_trim;
+	return ret < 0 ? ret : 0;
+}
+
+static uint64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int d3dkmt_wait_paging_fence(const volatile uint64_t *fence, uint64_t value,
+			     unsigned int timeout_ms)
+{
+	const struct timespec pause = { .tv_sec = 0, .tv_nsec = 200 * 1000 };
+	uint64_t deadline;
+
+	if (!fence)
+		return -EINVAL;
+	deadline = monotonic_ms() + timeout_ms;
+	for (;;) {
+		/*
+		 * The host stores the value with release semantics after the operation's effects;
+		 * the acquire load orders everything the caller reads next after them.
+		 */
+		if (__atomic_load_n(fence, __ATOMIC_ACQUIRE) >= value)
+			return 0;
+		if (monotonic_ms() >= deadline)
+			return -ETIMEDOUT;
+		nanosleep(&pause, NULL);
+	}
+}
+
+int d3dkmt_reserve_gpu_va(int fd, struct d3dkmthandle adapter,
+			  const struct d3dkmt_gpu_va_reservation *reservation, uint64_t *va)
+{
+	struct d3dddi_reservegpuvirtualaddress args;
+	int ret;
+
+	if (!reservation || !va)
+		return -EINVAL;
+	memset(&args, 0, sizeof(args));
+	args.adapter = adapter;
+	args.base_address = reservation->base_address;
+	args.minimum_address = reservation->minimum_address;
+	args.maximum_address = reservation->maximum_address;
+	args.size = reservation->size;
+	args.reservation_type = reservation->reservation_type;
+	args.driver_protection = reservation->driver_protection;
+	ret = d3dkmt_ioctl(fd, LX_DXRESERVEGPUVIRTUALADDRESS, &args);
+	if (ret < 0)
+		return ret;
+	*va = args.virtual_address;
+	return 0;
+}
+
+int d3dkmt_free_gpu_va(int fd, struct d3dkmthandle adapter, uint64_t base, uint64_t size)
+{
+	struct d3dkmt_freegpuvirtualaddress args;
+	int ret;
+
+	memset(&args, 0, sizeof(args));
+	args.adapter = adapter;
+	args.base_address = base;
+	args.size = size;
+	ret = d3dkmt_ioctl(fd, LX_DXFREEGPUVIRTUALADDRESS, &args);
+	return ret < 0 ? ret : 0;
+}
+
+int d3dkmt_map_gpu_va(int fd, struct d3dkmthandle paging_queue,
+		      const struct d3dkmt_gpu_va_mapping *mapping, uint64_t *va,
+		      uint64_t *paging_fence_value)
+{
+	struct d3dddi_mapgpuvirtualaddress args;
+	int ret;
+
+	if (!mapping || !va)
+		return -EINVAL;
+	memset(&args, 0, sizeof(args));
+	args.paging_queue = paging_queue;
+	args.base_address = mapping->base_address;
+	args.minimum_address = mapping->minimum_address;
+	args.maximum_address = mapping->maximum_address;
+	args.allocation = mapping->allocation;
+	args.offset_in_pages = mapping->offset_in_pages;
+	args.size_in_pages = mapping->size_in_pages;
+	args.protection = mapping->protection;
+	args.driver_protection = mapping->driver_protection;
+	ret = d3dkmt_ioctl(fd, LX_DXMAPGPUVIRTUALADDRESS, &args);
+	if (ret < 0)
+		return ret;
+	*va = args.virtual_address;
+	if (paging_fence_value)
+		*paging_fence_value = args.paging_fence_value;
+	return ret;
+}
+
+int d3dkmt_update_gpu_va(int fd, struct d3dkmthandle device, struct d3dkmthandle context,
+			 struct d3dkmthandle fence_object, uint64_t fence_value,
+			 const struct d3dddi_updategpuvirtualaddress_operation *ops,
+			 uint32_t count, uint32_t flags)
+{
+	struct d3dkmt_updategpuvirtualaddress args;
+	int ret;
+
+	memset(&args, 0, sizeof(args));
+	args.device = device;
+	args.context = context;
+	args.fence_object = fence_object;
+	args.num_operations = count;
+	args.operations = (uintptr_t)ops;
+	args.fence_value = fence_value;
+	args.flags = flags;
+	ret = d3dkmt_ioctl(fd, LX_DXUPDATEGPUVIRTUALADDRESS, &args);
 	return ret < 0 ? ret : 0;
 }
 

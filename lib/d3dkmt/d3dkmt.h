@@ -151,6 +151,326 @@ int d3dkmt_create_context_virtual(int fd, struct d3dkmthandle device,
 /* d3dkmt_destroy_context() - DESTROYCONTEXT. Return: 0 or -errno. */
 int d3dkmt_destroy_context(int fd, struct d3dkmthandle context);
 
+/* ---- Memory: allocations, residency, paging queues, GPU virtual addresses ---- */
+
+/*
+ * Positive results. DXG_STATUS_PENDING (0x103) is a success: MAKERESIDENT and RECLAIMALLOCATIONS2
+ * return it when the work finishes after the call; the operation is complete once the paging
+ * queue's fence reaches the paging_fence_value the call returned (d3dkmt_wait_paging_fence()).
+ * The wrappers below pass it through unchanged, so "ret < 0" is the error test, not "ret != 0".
+ */
+
+/*
+ * WDDM allocation priorities (SET/GETALLOCATIONPRIORITY, MAKERESIDENT). The ABI header leaves
+ * them out because no ioctl struct names them; NORMAL is what a new allocation gets.
+ */
+#ifndef D3DDDI_ALLOCATIONPRIORITY_NORMAL
+#define D3DDDI_ALLOCATIONPRIORITY_MINIMUM	0x28000000u
+#define D3DDDI_ALLOCATIONPRIORITY_LOW		0x50000000u
+#define D3DDDI_ALLOCATIONPRIORITY_NORMAL	0x78000000u
+#define D3DDDI_ALLOCATIONPRIORITY_HIGH		0xa0000000u
+#define D3DDDI_ALLOCATIONPRIORITY_MAXIMUM	0xc8000000u
+#endif
+
+/*
+ * d3dkmt_alloc_priv_init() - fill opendxg's KMD private data (struct opendxg_alloc_priv,
+ * version 1) for one allocation of @kind (OPENDXG_ALLOC_KIND_*) and @size bytes. For a PROGRAM
+ * the SPIR-V words follow the header in the same buffer; d3dkmt_program_priv_alloc() builds that.
+ * Return: the number of bytes of private data (sizeof(*priv)), or -EINVAL for a NULL @priv.
+ */
+int d3dkmt_alloc_priv_init(struct opendxg_alloc_priv *priv, uint32_t kind, uint64_t size);
+
+/*
+ * d3dkmt_program_priv_alloc() - a malloc()ed header + copy of @spirv (@size bytes) as the KMD
+ * private data of one PROGRAM allocation. *@priv_size gets the total size. The caller frees it.
+ * Return: the buffer, or NULL (no memory, NULL arguments, or @size above the 128 KiB private data
+ * limit); the library does not validate the SPIR-V, the host does.
+ */
+void *d3dkmt_program_priv_alloc(const void *spirv, size_t size, uint32_t *priv_size);
+
+/*
+ * d3dkmt_create_allocation_args() - CREATEALLOCATION with the caller's ABI struct as is: for
+ * resources, several allocations, runtime data or flags. On success the kernel has written the
+ * handles into @args (resource) and into each d3dddi_allocationinfo2 (allocation).
+ * Return: 0 or -errno.
+ */
+int d3dkmt_create_allocation_args(int fd, struct d3dkmt_createallocation *args);
+
+/*
+ * d3dkmt_create_allocation() - one standalone allocation of @kind (HOST_VISIBLE or DEVICE_LOCAL)
+ * and @size bytes on @device, with default priority. New allocations are zero-filled and resident.
+ * Return: 0 or -errno (-EINVAL bad device/kind/size, -ENOMEM quota or heap exhausted).
+ */
+int d3dkmt_create_allocation(int fd, struct d3dkmthandle device, uint32_t kind, uint64_t size,
+			     struct d3dkmthandle *allocation);
+
+/*
+ * d3dkmt_create_program() - one PROGRAM allocation holding the SPIR-V module @spirv (@size bytes,
+ * a multiple of 4). The host validates it (compute only, opendxg's capability allow-list).
+ * Return: 0 or -errno (-EINVAL: the module was refused).
+ */
+int d3dkmt_create_program(int fd, struct d3dkmthandle device, const void *spirv, size_t size,
+			  struct d3dkmthandle *allocation);
+
+/*
+ * d3dkmt_destroy_allocation2() - DESTROYALLOCATION2: either @resource (with @count 0: the resource
+ * and all its allocations) or @count standalone @allocations. @flags:
+ * D3DDDICB_DESTROYALLOCATION2_FLAG_*. CPU mappings of destroyed allocations disappear.
+ */
+int d3dkmt_destroy_allocation2(int fd, struct d3dkmthandle device, struct d3dkmthandle resource,
+			       const struct d3dkmthandle *allocations, uint32_t count,
+			       uint32_t flags);
+
+/* d3dkmt_destroy_allocation() - one standalone allocation. Return: 0 or -errno. */
+int d3dkmt_destroy_allocation(int fd, struct d3dkmthandle device, struct d3dkmthandle allocation);
+
+/*
+ * d3dkmt_lock2() - LOCK2 a HOST_VISIBLE allocation: *@data gets its CPU address in this process
+ * (write-back cached, zero-copy with the host). Locks count: locking again returns the same
+ * address, and the mapping goes away with the last UNLOCK2 (or when the allocation, its device
+ * or the process's last handle of the adapter is destroyed). The mapping is not inherited by
+ * fork() children. Return: 0 or -errno (-EINVAL for another kind of allocation).
+ */
+int d3dkmt_lock2(int fd, struct d3dkmthandle device, struct d3dkmthandle allocation, void **data);
+
+/* d3dkmt_unlock2() - UNLOCK2: drops one lock. Return: 0 or -errno (-EINVAL: not locked). */
+int d3dkmt_unlock2(int fd, struct d3dkmthandle device, struct d3dkmthandle allocation);
+
+/* What QUERYVIDEOMEMORYINFO answers for one segment group, in bytes. */
+struct d3dkmt_video_memory {
+	uint64_t budget;
+	uint64_t current_usage;
+	uint64_t current_reservation;
+	uint64_t available_for_reservation;
+};
+
+/*
+ * d3dkmt_query_video_memory() - QUERYVIDEOMEMORYINFO for the calling process on @adapter,
+ * segment @group (D3DKMT_MEMORY_SEGMENT_GROUP_LOCAL: device-local and program allocations,
+ * NON_LOCAL: host-visible allocations and evicted contents). Return: 0 or -errno.
+ */
+int d3dkmt_query_video_memory(int fd, struct d3dkmthandle adapter, uint32_t group,
+			      struct d3dkmt_video_memory *info);
+
+/* d3dkmt_change_video_memory_reservation() - CHANGEVIDEOMEMORYRESERVATION (0 releases). */
+int d3dkmt_change_video_memory_reservation(int fd, struct d3dkmthandle adapter, uint32_t group,
+					   uint64_t reservation);
+
+/*
+ * d3dkmt_query_allocation_residency() - QUERYALLOCATIONRESIDENCY: @status[i] gets a
+ * D3DKMT_ALLOCATIONRESIDENCYSTATUS_* per allocation; or, with a @resource and @count 0, one value
+ * for the whole resource in @status[0].
+ */
+int d3dkmt_query_allocation_residency(int fd, struct d3dkmthandle device,
+				      struct d3dkmthandle resource,
+				      const struct d3dkmthandle *allocations, uint32_t count,
+				      uint32_t *status);
+
+/*
+ * d3dkmt_set_allocation_priority(), d3dkmt_get_allocation_priority() - per allocation
+ * (@priorities has @count entries) or, with a @resource and @count 0, one value for the resource.
+ * Priorities are D3DDDI_ALLOCATIONPRIORITY_* values (NORMAL is 0x78000000).
+ */
+int d3dkmt_set_allocation_priority(int fd, struct d3dkmthandle device,
+				   struct d3dkmthandle resource,
+				   const struct d3dkmthandle *allocations, uint32_t count,
+				   const uint32_t *priorities);
+int d3dkmt_get_allocation_priority(int fd, struct d3dkmthandle device,
+				   struct d3dkmthandle resource,
+				   const struct d3dkmthandle *allocations, uint32_t count,
+				   uint32_t *priorities);
+
+/*
+ * d3dkmt_offer_allocations() - OFFERALLOCATIONS: @count handles in exactly one of @resources and
+ * @allocations (the other NULL). @priority: D3DKMT_OFFER_PRIORITY_*, @flags: D3DKMT_OFFER_FLAG_*.
+ * Offered device-local contents may be discarded under quota pressure until reclaimed.
+ */
+int d3dkmt_offer_allocations(int fd, struct d3dkmthandle device,
+			     const struct d3dkmthandle *resources,
+			     const struct d3dkmthandle *allocations, uint32_t count,
+			     uint32_t priority, uint32_t flags);
+
+/*
+ * d3dkmt_reclaim_allocations2() - RECLAIMALLOCATIONS2 on @paging_queue: ends the offer of @count
+ * resources or allocations (exactly one list non-NULL). @results (may be NULL) gets a
+ * D3DDDI_RECLAIM_RESULT_* per handle; *@paging_fence_value (may be NULL) the fence value.
+ * Return: 0, DXG_STATUS_PENDING, or -errno.
+ */
+int d3dkmt_reclaim_allocations2(int fd, struct d3dkmthandle paging_queue,
+				const struct d3dkmthandle *resources,
+				const struct d3dkmthandle *allocations, uint32_t count,
+				uint32_t *results, uint64_t *paging_fence_value);
+
+/* Arguments of d3dkmt_update_alloc_property(); zero-initialize, then set what you need. */
+struct d3dkmt_alloc_property {
+	uint32_t supported_segment_set;	/* bit n: segment n + 1 */
+	uint32_t preferred_segment;	/* D3DDDI_SEGMENTPREFERENCE_* */
+	uint32_t flags;			/* D3DDDI_UPDATEALLOCPROPERTY_FLAG_* */
+	uint32_t property_mask;		/* D3DDDI_UPDATEALLOCPROPERTY_SET_*: what to change */
+};
+
+/* d3dkmt_update_alloc_property() - UPDATEALLOCPROPERTY; the paging fence value comes back. */
+int d3dkmt_update_alloc_property(int fd, struct d3dkmthandle paging_queue,
+				 struct d3dkmthandle allocation,
+				 const struct d3dkmt_alloc_property *property,
+				 uint64_t *paging_fence_value);
+
+/* A paging queue and its monitored fence, as CREATEPAGINGQUEUE returns them. */
+struct d3dkmt_paging_queue {
+	struct d3dkmthandle handle;
+	struct d3dkmthandle sync_object;	/* the fence */
+	/* The fence value, mapped read-only into this process (not into fork() children). */
+	const volatile uint64_t *fence;
+};
+
+/*
+ * d3dkmt_create_paging_queue() - CREATEPAGINGQUEUE on @device with @priority
+ * (D3DDDI_PAGINGQUEUE_PRIORITY_*). The fence starts at 0 and each paging operation on the queue
+ * takes the next value. Return: 0 or -errno.
+ */
+int d3dkmt_create_paging_queue(int fd, struct d3dkmthandle device, int32_t priority,
+			       struct d3dkmt_paging_queue *queue);
+
+/* d3dkmt_destroy_paging_queue() - DESTROYPAGINGQUEUE; the fence mapping goes with it. */
+int d3dkmt_destroy_paging_queue(int fd, struct d3dkmthandle paging_queue);
+
+/*
+ * d3dkmt_make_resident() - MAKERESIDENT of @count allocations on @paging_queue's device;
+ * @priorities may be NULL. *@paging_fence_value (may be NULL) is the fence value that completes
+ * the operation, *@bytes_to_trim (may be NULL) the host's trim request.
+ * Return: 0 (resident now), DXG_STATUS_PENDING (wait for the fence), or -errno.
+ */
+int d3dkmt_make_resident(int fd, struct d3dkmthandle paging_queue,
+			 const struct d3dkmthandle *allocations, uint32_t count,
+			 const uint32_t *priorities, uint32_t flags, uint64_t *paging_fence_value,
+			 uint64_t *bytes_to_trim);
+
+/*
+ * d3dkmt_evict() - EVICT @count allocations of @device (D3DDDI_EVICT_FLAG_* @flags). Evicting an
+ * allocation whose residency count is already 0 is -EINVAL.
+ */
+int d3dkmt_evict(int fd, struct d3dkmthandle device, const struct d3dkmthandle *allocations,
+		 uint32_t count, uint32_t flags, uint64_t *bytes_to_trim);
+
+/*
+ * d3dkmt_wait_paging_fence() - poll a paging fence (struct d3dkmt_paging_queue.fence) until it
+ * reaches @value, sleeping briefly between reads, for at most @timeout_ms.
+ * Return: 0, or -ETIMEDOUT (-EINVAL for a NULL @fence). A stop-gap until the CPU wait ioctl.
+ */
+int d3dkmt_wait_paging_fence(const volatile uint64_t *fence, uint64_t value,
+			     unsigned int timeout_ms);
+
+/* Arguments of d3dkmt_reserve_gpu_va(); zero-initialize, then set what you need. */
+struct d3dkmt_gpu_va_reservation {
+	uint64_t base_address;		/* 0: anywhere in [minimum_address, maximum_address) */
+	uint64_t minimum_address;
+	uint64_t maximum_address;	/* 0: no upper bound */
+	uint64_t size;			/* bytes, a multiple of 4 KiB */
+	uint32_t reservation_type;	/* D3DDDIGPUVA_RESERVE_* */
+	uint64_t driver_protection;
+};
+
+/*
+ * d3dkmt_reserve_gpu_va() - RESERVEGPUVIRTUALADDRESS in this process's address space on
+ * @adapter; *@va gets the base. Return: 0 or -errno (-EINVAL misaligned, out of range or
+ * overlapping; -ENOMEM no room).
+ */
+int d3dkmt_reserve_gpu_va(int fd, struct d3dkmthandle adapter,
+			  const struct d3dkmt_gpu_va_reservation *reservation, uint64_t *va);
+
+/* d3dkmt_free_gpu_va() - FREEGPUVIRTUALADDRESS of exactly one whole reservation. */
+int d3dkmt_free_gpu_va(int fd, struct d3dkmthandle adapter, uint64_t base, uint64_t size);
+
+/* Arguments of d3dkmt_map_gpu_va(); zero-initialize, then set what you need. */
+struct d3dkmt_gpu_va_mapping {
+	struct d3dkmthandle allocation;
+	uint64_t base_address;		/* inside a reservation; 0: a new range, reserved for it */
+	uint64_t minimum_address;	/* window for base_address 0 */
+	uint64_t maximum_address;
+	uint64_t offset_in_pages;	/* into the allocation */
+	uint64_t size_in_pages;
+	uint64_t protection;		/* D3DDDIGPUVA_PROTECTION_* */
+	uint64_t driver_protection;
+};
+
+/*
+ * d3dkmt_map_gpu_va() - MAPGPUVIRTUALADDRESS on @paging_queue; *@va gets the mapped address and
+ * *@paging_fence_value (may be NULL) the fence value of the mapping. Return: 0, a positive
+ * NTSTATUS, or -errno.
+ */
+int d3dkmt_map_gpu_va(int fd, struct d3dkmthandle paging_queue,
+		      const struct d3dkmt_gpu_va_mapping *mapping, uint64_t *va,
+		      uint64_t *paging_fence_value);
+
+/*
+ * d3dkmt_update_gpu_va() - UPDATEGPUVIRTUALADDRESS: @count operations (build them with the
+ * d3dkmt_gpu_va_op_*() helpers), applied in order, all or nothing, once @fence_object (0: none)
+ * has reached @fence_value. @context must be a context of @device.
+ */
+int d3dkmt_update_gpu_va(int fd, struct d3dkmthandle device, struct d3dkmthandle context,
+			 struct d3dkmthandle fence_object, uint64_t fence_value,
+			 const struct d3dddi_updategpuvirtualaddress_operation *ops,
+			 uint32_t count, uint32_t flags);
+
+/* One UPDATEGPUVIRTUALADDRESS operation: map @size bytes of @allocation at @offset to @va. */
+static inline struct d3dddi_updategpuvirtualaddress_operation
+d3dkmt_gpu_va_op_map(uint64_t va, uint64_t size, struct d3dkmthandle allocation, uint64_t offset)
+{
+	struct d3dddi_updategpuvirtualaddress_operation op = {
+		.operation = D3DDDI_UPDATEGPUVIRTUALADDRESS_MAP,
+	};
+
+	op.map.base_address = va;
+	op.map.size = size;
+	op.map.allocation = allocation;
+	op.map.allocation_offset = offset;
+	return op;
+}
+
+/* The same with a protection (D3DDDIGPUVA_PROTECTION_*). */
+static inline struct d3dddi_updategpuvirtualaddress_operation
+d3dkmt_gpu_va_op_map_protect(uint64_t va, uint64_t size, struct d3dkmthandle allocation,
+			     uint64_t offset, uint64_t protection)
+{
+	struct d3dddi_updategpuvirtualaddress_operation op = {
+		.operation = D3DDDI_UPDATEGPUVIRTUALADDRESS_MAP_PROTECT,
+	};
+
+	op.map_protect.base_address = va;
+	op.map_protect.size = size;
+	op.map_protect.allocation = allocation;
+	op.map_protect.allocation_offset = offset;
+	op.map_protect.protection = protection;
+	return op;
+}
+
+/* Unmap [@va, @va + @size); the range stays reserved. */
+static inline struct d3dddi_updategpuvirtualaddress_operation
+d3dkmt_gpu_va_op_unmap(uint64_t va, uint64_t size)
+{
+	struct d3dddi_updategpuvirtualaddress_operation op = {
+		.operation = D3DDDI_UPDATEGPUVIRTUALADDRESS_UNMAP,
+	};
+
+	op.unmap.base_address = va;
+	op.unmap.size = size;
+	return op;
+}
+
+/* Copy the mappings of [@src, @src + @size) to [@dst, @dst + @size). */
+static inline struct d3dddi_updategpuvirtualaddress_operation
+d3dkmt_gpu_va_op_copy(uint64_t src, uint64_t dst, uint64_t size)
+{
+	struct d3dddi_updategpuvirtualaddress_operation op = {
+		.operation = D3DDDI_UPDATEGPUVIRTUALADDRESS_COPY,
+	};
+
+	op.copy.source_address = src;
+	op.copy.size = size;
+	op.copy.dest_address = dst;
+	return op;
+}
+
 /*
  * d3dkmt_utf16_to_utf8() - convert little-endian UTF-16 (@src_bytes bytes, stops at the first NUL
  * unit) to NUL-terminated UTF-8. Unpaired surrogates become U+FFFD.
