@@ -96,10 +96,24 @@ step vm-reconnect-without-restart "${vmrun[@]}" \
 	--host-during "tests/vm/host-stop-worker.sh build/tools/dxgctl --stop-after-marker 'dxgtest-reconnect: unbound' --cont-after-marker 'dxgtest-reconnect: down'" \
 	"${guest_bins[@]}" -- dxgtest-reconnect
 step vm-arbitrary-binary "${vmrun[@]}" --vms 2 "$vmbin"/hello-static -- hello-static
+# Memory (issue 3): allocations 4 KiB..64 MiB need a region above 64 MiB; 2 vCPUs make the
+# lock/unlock races real.
+mem_bins=("$vmbin"/dxgtest-memory "$vmbin"/dxgtest-quota build/tools/dxgctl)
+step vm-memory "${vmrun[@]}" --cpus 2 --region-size 128M "${mem_bins[@]}" -- dxgtest-memory
+# A worker killed while the guest holds CPU mappings: they are revoked, handles become -ENODEV.
+step vm-memory-worker-restart "${vmrun[@]}" \
+	--host-during "${kill_worker[*]} --after-marker 'dxgtest-memory: locked'" \
+	"${mem_bins[@]}" -- dxgtest-memory --restart
+# Exact quotas in two concurrent VMs with different limits.
+step vm-memory-quota "${vmrun[@]}" --vms 2 \
+	--dxgd-arg --vm-limits --dxgd-arg vm0:quota_bytes=24M \
+	--dxgd-arg --vm-limits --dxgd-arg vm1:quota_bytes=40M \
+	"${mem_bins[@]}" -- dxgtest-quota
 # The README's first command, end to end (its install and build steps are no-ops by now).
 step main-job scripts/main.sh
 
 step bench-smoke build/bench/dxg-bench-rtt --iterations 2000
+step bench-membw-smoke build/bench/dxg-bench-membw --samples 3
 
 echo
 if [ "$failed" -ne 0 ]; then
