@@ -390,7 +390,9 @@ static int create(struct fixture *f, const struct proc *p, uint32_t flags, uint3
 	b_u32(&b, n);
 	b_u32(&b, runtime_size);
 	b_u32(&b, 0);
-	memcpy(b.b + b.len, runtime, runtime_size);
+	/* memcpy's source must not be NULL even for 0 bytes (UBSan's nonnull check). */
+	if (runtime_size)
+		memcpy(b.b + b.len, runtime, runtime_size);
 	b.len += runtime_size;
 	b_pad8(&b);
 	for (uint32_t i = 0; i < n; i++) {
