@@ -35,11 +35,11 @@
 #include <opendxg/wire.h>
 #include <misc/opendxg.h>
 
+#include "bench_dxgd.h"
 #include "uguest.h"
 
 #define DEFAULT_SAMPLES 15u
 #define MIN_BYTES_PER_SAMPLE (64ull << 20)	/* each sample loops over at least this much */
-#define DXGD_START_TIMEOUT_MS 20000
 #define DEFAULT_REGION "256M"			/* room for the 64 MiB allocation and more */
 
 static const uint64_t default_sizes[] = { 64ull << 10, 4ull << 20, 64ull << 20 };
@@ -137,72 +137,6 @@ static double run_sample(enum loop loop, void *buf, const void *source, uint64_t
 }
 
 /* ---- dxgd and the user-space guest ---- */
-
-struct dxgd_proc {
-	pid_t pid;
-	char dir[64];
-	char vm_socket[108];
-	char control_socket[108];
-};
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static int dxgd_start(struct dxgd_proc *d, const char *exe, const char *region_size)
-{
-	char vm_arg[200];
-	struct stat st;
-
-	memset(d, 0, sizeof(*d));
-	snprintf(d->dir, sizeof(d->dir), "/tmp/dxg-membw-XXXXXX");
-	if (!mkdtemp(d->dir))
-		return -errno;
-	snprintf(d->vm_socket, sizeof(d->vm_socket), "%s/vm.sock", d->dir);
-	snprintf(d->control_socket, sizeof(d->control_socket), "%s/control.sock", d->dir);
-	snprintf(vm_arg, sizeof(vm_arg), "bench:%s:%s", d->vm_socket, region_size);
-
-	d->pid = fork();
-	if (d->pid < 0)
-		return -errno;
-	if (d->pid == 0) {
-		const char *argv[] = { exe, "--vm", vm_arg, "--control", d->control_socket,
-				       "--log-level", "warn", NULL };
-
-		execv(exe, (char *const *)argv);
-		perror("exec dxgd");
-		_exit(127);
-	}
-	/* dxgd creates the control socket once every VM socket listens. */
-	for (int waited = 0; waited < DXGD_START_TIMEOUT_MS; waited += 10) {
-		int status;
-
-		if (stat(d->control_socket, &st) == 0)
-			return 0;
-		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
-			d->pid = -1;
-			return -ECHILD;
-		}
-		sleep_ms(10);
-	}
-	return -ETIMEDOUT;
-}
-
-static void dxgd_stop(struct dxgd_proc *d)
-{
-	int status;
-
-	if (d->pid > 0) {
-		kill(d->pid, SIGTERM);
-		waitpid(d->pid, &status, 0);
-	}
-	unlink(d->vm_socket);
-	unlink(d->control_socket);
-	rmdir(d->dir);
-}
 
 /* The objects one allocation needs: a process, an open adapter and a device. */
 struct session {
@@ -385,25 +319,6 @@ out:
 
 /* ---- driver ---- */
 
-/* --dxgd, else $DXGD, else ../host/dxgd next to this binary (the meson build tree). */
-static const char *find_dxgd(const char *given)
-{
-	static char path[PATH_MAX];
-	char self[PATH_MAX];
-	ssize_t n;
-
-	if (given)
-		return given;
-	if (getenv("DXGD"))
-		return getenv("DXGD");
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		return NULL;
-	self[n] = '\0';
-	snprintf(path, sizeof(path), "%s/../host/dxgd", dirname(self));
-	return access(path, X_OK) == 0 ? path : NULL;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -504,7 +419,7 @@ int main(int argc, char **argv)
 {
 	struct row rows[SIZE_COUNT];
 	struct session s = { 0 };
-	struct dxgd_proc d;
+	struct bench_dxgd d;
 	struct options o;
 	const char *exe;
 	size_t done = 0;
@@ -514,13 +429,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	exe = find_dxgd(o.dxgd);
+	exe = bench_find_dxgd(o.dxgd);
 	if (!exe || access(exe, X_OK) != 0) {
 		fprintf(stderr, "dxg-bench-membw: no dxgd binary (use --dxgd PATH or $DXGD)\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	ret = dxgd_start(&d, exe, o.region_size);
+	ret = bench_dxgd_start(&d, exe, o.region_size, NULL, -1);
 	if (ret) {
 		fprintf(stderr, "dxg-bench-membw: start dxgd: %s\n", strerror(-ret));
 		return 1;
@@ -537,7 +452,7 @@ int main(int argc, char **argv)
 			done++;
 	}
 	session_close(&s);
-	dxgd_stop(&d);
+	bench_dxgd_stop(&d);
 	if (ret)
 		return 1;
 	if (o.json)

@@ -44,6 +44,7 @@
 #include <opendxg/ring.h>
 #include <opendxg/wire.h>
 
+#include "bench_dxgd.h"
 #include "uguest.h"
 
 #define DEFAULT_ITERATIONS 20000u
@@ -52,7 +53,6 @@
 #define RAW_MAX_PAYLOAD 4096u
 #define RAW_OP_STOP 0xffffu
 #define SERVER_IDLE_TIMEOUT_MS 60000
-#define DXGD_START_TIMEOUT_MS 20000
 #define WORKER_POLL_US "50"
 
 enum mode { MODE_BLOCK, MODE_SPIN };
@@ -239,16 +239,6 @@ __attribute__((noreturn)) static void raw_server(struct raw_pair *p)
 	}
 }
 
-/* Pins the calling process (and what it forks later) to one CPU. */
-static int pin_to_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
-}
-
 static int raw_start(struct raw_pair *p, enum mode mode, int server_cpu)
 {
 	int fd;
@@ -273,7 +263,7 @@ static int raw_start(struct raw_pair *p, enum mode mode, int server_cpu)
 	if (p->server < 0)
 		return -errno;
 	if (p->server == 0) {
-		if (pin_to_cpu(server_cpu))
+		if (bench_pin_to_cpu(server_cpu))
 			_exit(126);
 		raw_server(p);
 	}
@@ -367,20 +357,6 @@ static int bench_raw(enum mode mode, const struct placement *pl, const struct op
 
 /* ---- dxgd through the user-space guest ---- */
 
-struct dxgd_proc {
-	pid_t pid;
-	char dir[64];
-	char vm_socket[108];
-	char control_socket[108];
-};
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* True when `dxgd --help` mentions `option` (the bench adapts to what the daemon offers). */
 static bool dxgd_has_option(const char *exe, const char *option)
 {
@@ -399,77 +375,18 @@ static bool dxgd_has_option(const char *exe, const char *option)
 	return found;
 }
 
-static int dxgd_start(struct dxgd_proc *d, const char *exe, const char *worker_poll_us,
-		      int server_cpu)
-{
-	char vm_arg[200];
-	struct stat st;
-
-	memset(d, 0, sizeof(*d));
-	snprintf(d->dir, sizeof(d->dir), "/tmp/dxg-bench-XXXXXX");
-	if (!mkdtemp(d->dir))
-		return -errno;
-	snprintf(d->vm_socket, sizeof(d->vm_socket), "%s/vm.sock", d->dir);
-	snprintf(d->control_socket, sizeof(d->control_socket), "%s/control.sock", d->dir);
-	snprintf(vm_arg, sizeof(vm_arg), "bench:%s:8M", d->vm_socket);
-
-	d->pid = fork();
-	if (d->pid < 0)
-		return -errno;
-	if (d->pid == 0) {
-		const char *argv[] = { exe, "--vm", vm_arg, "--control", d->control_socket,
-				       "--log-level", "warn", NULL, NULL, NULL };
-
-		if (worker_poll_us) {
-			argv[7] = "--worker-poll-us";
-			argv[8] = worker_poll_us;
-		}
-		/* The broker's workers inherit the affinity. */
-		if (pin_to_cpu(server_cpu))
-			_exit(126);
-		execv(exe, (char *const *)argv);
-		perror("exec dxgd");
-		_exit(127);
-	}
-	/* dxgd creates the control socket once every VM socket listens. */
-	for (int waited = 0; waited < DXGD_START_TIMEOUT_MS; waited += 10) {
-		int status;
-
-		if (stat(d->control_socket, &st) == 0)
-			return 0;
-		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
-			d->pid = -1;
-			return -ECHILD;
-		}
-		sleep_ms(10);
-	}
-	return -ETIMEDOUT;
-}
-
-static void dxgd_stop(struct dxgd_proc *d)
-{
-	int status;
-
-	if (d->pid > 0) {
-		kill(d->pid, SIGTERM);
-		waitpid(d->pid, &status, 0);
-	}
-	unlink(d->vm_socket);
-	unlink(d->control_socket);
-	rmdir(d->dir);
-}
-
 static int bench_dxgd(const char *exe, enum mode mode, bool worker_polls,
 		      const struct placement *pl, const struct options *o, uint64_t *samples)
 {
 	struct uguest_options uo = {
 		.wait_mode = mode == MODE_SPIN ? UGUEST_WAIT_SPIN : UGUEST_WAIT_BLOCK,
 	};
-	struct dxgd_proc d;
+	const char *poll_args[] = { "--worker-poll-us", WORKER_POLL_US, NULL };
+	struct bench_dxgd d;
 	struct uguest *g = NULL;
 	int ret;
 
-	ret = dxgd_start(&d, exe, worker_polls ? WORKER_POLL_US : NULL, pl->server_cpu);
+	ret = bench_dxgd_start(&d, exe, "8M", worker_polls ? poll_args : NULL, pl->server_cpu);
 	if (!ret)
 		ret = uguest_connect(d.vm_socket, &uo, &g);
 	for (unsigned i = 0; !ret && i < o->warmup; i++)
@@ -481,32 +398,13 @@ static int bench_dxgd(const char *exe, enum mode mode, bool worker_polls,
 		samples[i] = now_ns() - t0;
 	}
 	uguest_close(g);
-	dxgd_stop(&d);
+	bench_dxgd_stop(&d);
 	if (ret)
 		fprintf(stderr, "dxgd %s: %s\n", mode_names[mode], strerror(-ret));
 	return ret;
 }
 
 /* ---- driver ---- */
-
-/* --dxgd, else $DXGD, else ../host/dxgd next to this binary (the meson build tree). */
-static const char *find_dxgd(const char *given)
-{
-	static char path[PATH_MAX];
-	char self[PATH_MAX];
-	ssize_t n;
-
-	if (given)
-		return given;
-	if (getenv("DXGD"))
-		return getenv("DXGD");
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
-		return NULL;
-	self[n] = '\0';
-	snprintf(path, sizeof(path), "%s/../host/dxgd", dirname(self));
-	return access(path, X_OK) == 0 ? path : NULL;
-}
 
 static void usage(FILE *f)
 {
@@ -685,7 +583,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	exe = find_dxgd(o.dxgd);
+	exe = bench_find_dxgd(o.dxgd);
 	if (!exe || access(exe, X_OK) != 0) {
 		fprintf(stderr, "dxg-bench-rtt: no dxgd binary (use --dxgd PATH or $DXGD)\n");
 		return 2;
@@ -716,7 +614,7 @@ int main(int argc, char **argv)
 		r->worker_polls = cfg->mode == MODE_SPIN && worker_poll_option;
 		if (!o.json)
 			fprintf(stderr, "running %s...\n", cfg->label);
-		if (pin_to_cpu(r->cpus.client_cpu) ||
+		if (bench_pin_to_cpu(r->cpus.client_cpu) ||
 		    bench_raw(cfg->mode, &r->cpus, &o, samples))
 			return 1;
 		r->raw = summarize(samples, o.iterations);
