@@ -65,6 +65,15 @@ struct spirv_info {
 	 */
 	uint32_t local_size[SPIRV_MAX_ENTRY_POINTS][3];
 	uint32_t features;		/* SPIRV_FEATURE_* the module needs */
+	/*
+	 * The module's resources, which must fit opendxg's one pipeline layout (else spirv_check()
+	 * is -EINVAL): storage buffers only (StorageBuffer storage class, or Uniform with
+	 * BufferBlock), all in descriptor set 0, bindings < 16; bit n set when binding n is used.
+	 * push_constant_size: bytes the push constant block spans (highest member Offset + its
+	 * size), <= 128; 0 without one.
+	 */
+	uint32_t binding_mask;
+	uint32_t push_constant_size;
 };
 
 /*

@@ -57,7 +57,8 @@
 
 /*
  * Opcodes, banded: 0x00xx VM scope, 0x01xx adapters, 0x02xx devices, 0x03xx contexts,
- * 0x04xx memory (allocations, residency, paging queues, GPU virtual addresses).
+ * 0x04xx memory (allocations, residency, paging queues, GPU virtual addresses), 0x05xx
+ * synchronization objects, 0x06xx execution (hardware queues, submission, device state).
  */
 enum dxgw_opcode {
 	DXGW_OP_CONNECT = 0x0001,
@@ -92,6 +93,21 @@ enum dxgw_opcode {
 	DXGW_OP_MAP_GPU_VA = 0x0421,
 	DXGW_OP_FREE_GPU_VA = 0x0422,
 	DXGW_OP_UPDATE_GPU_VA = 0x0423,
+	DXGW_OP_CREATE_SYNC_OBJECT = 0x0500,
+	DXGW_OP_DESTROY_SYNC_OBJECT = 0x0501,
+	DXGW_OP_SIGNAL_FROM_CPU = 0x0502,
+	DXGW_OP_GET_FENCE_SLOTS = 0x0503,
+	DXGW_OP_SIGNAL_ON_QUEUE = 0x0504,
+	DXGW_OP_WAIT_ON_QUEUE = 0x0505,
+	DXGW_OP_CREATE_HW_QUEUE = 0x0600,
+	DXGW_OP_DESTROY_HW_QUEUE = 0x0601,
+	DXGW_OP_SUBMIT = 0x0602,
+	DXGW_OP_SET_SCHEDULING_PRIORITY = 0x0603,
+	DXGW_OP_GET_SCHEDULING_PRIORITY = 0x0604,
+	DXGW_OP_GET_DEVICE_STATE = 0x0605,
+	DXGW_OP_MARK_DEVICE_ERROR = 0x0606,
+	DXGW_OP_QUERY_CLOCK_CALIBRATION = 0x0607,
+	DXGW_OP_ESCAPE = 0x0608,
 };
 
 #define DXGW_FLAG_REPLY 0x0001u		/* set in every reply, never in a request */
@@ -545,5 +561,278 @@ struct dxgw_gpu_va_op {
 	dxg_le64 driver_protection;	/* MAP_PROTECT */
 };
 DXG_ASSERT_SIZE(struct dxgw_gpu_va_op, 64);
+
+/*
+ * ---- 0x05xx synchronization objects ----
+ *
+ * docs/protocol.md ("Synchronization") has the semantics. In short: a sync object belongs to a
+ * device of the process (every handle below is checked for type and owner, -EINVAL otherwise).
+ * MONITORED_FENCE and CPU_NOTIFICATION objects own a u64 slot in the region's fence storage, in
+ * a page that holds only this process's slots (as paging-queue fences do); the host is the only
+ * writer: it keeps the authoritative value privately, stores it little-endian with release
+ * semantics whenever it changes, then kicks DXG_VECTOR_RING. A guest never trusts nor writes
+ * the slot; it only reads it to decide whether a waiter may return. A CPU_NOTIFICATION slot
+ * counts the signals the object received (the guest signals its eventfd when the count moves).
+ * Values of a fence only ever change by the writes the protocol describes.
+ */
+#define DXGW_MAX_SYNC_OBJECTS 32u	/* per signal or wait (D3DDDI_MAX_OBJECT_SIGNALED / _WAITED_ON) */
+#define DXGW_MAX_QUEUES 64u		/* queues per SIGNAL_ON_QUEUE (D3DDDI_MAX_BROADCAST_CONTEXT) */
+#define DXGW_MAX_HWQUEUE_PRIV (128u * 1024u)	/* CREATE_HW_QUEUE private data */
+#define DXGW_MAX_ESCAPE_DATA (128u * 1024u)	/* ESCAPE private data */
+/* What a fence reaches when the queue that would have signalled it is broken (D3D's "removed"). */
+#define DXGW_FENCE_VALUE_ERROR UINT64_MAX
+
+/*
+ * Sync object flags the host accepts (D3DDDI_SYNCOBJ_FLAG_*). SHARED and NT_SECURITY_SHARING are
+ * -EINVAL until cross-process sharing exists; the rest are recorded. NO_SIGNAL_MAX_VALUE_ON_TDR
+ * keeps a fence from jumping to DXGW_FENCE_VALUE_ERROR when its queue breaks.
+ */
+#define DXGW_SYNC_OBJECT_FLAGS 0x000000fcu
+
+/*
+ * DXGW_OP_CREATE_SYNC_OBJECT. type is D3DDDI_SYNCHRONIZATION_MUTEX (value0: initial_state,
+ * 0 or 1 = owned), D3DDDI_SEMAPHORE (value0: max_count 1..INT32_MAX, value1: initial_count <=
+ * max_count), D3DDDI_FENCE (value0: initial value), D3DDDI_CPU_NOTIFICATION (no values; the
+ * guest keeps the eventfd) or D3DDDI_MONITORED_FENCE (value0: initial value); values a type does
+ * not use are MBZ. PERIODIC_MONITORED_FENCE needs a display: -EINVAL. Reply
+ * struct dxgw_create_sync_object_reply.
+ */
+struct dxgw_create_sync_object_req {
+	dxg_le32 device;
+	dxg_le32 type;
+	dxg_le32 flags;			/* DXGW_SYNC_OBJECT_FLAGS */
+	dxg_le32 reserved0;
+	dxg_le64 value0;
+	dxg_le64 value1;
+};
+DXG_ASSERT_SIZE(struct dxgw_create_sync_object_req, 32);
+
+struct dxgw_create_sync_object_reply {
+	dxg_le32 sync_object;
+	dxg_le32 reserved0;
+	dxg_le64 fence_offset;		/* MONITORED_FENCE, CPU_NOTIFICATION: the slot; else 0 */
+	dxg_le64 fence_gpu_va;		/* 0: fences are not visible in GPU VA spaces */
+};
+DXG_ASSERT_SIZE(struct dxgw_create_sync_object_reply, 24);
+
+/*
+ * DXGW_OP_DESTROY_SYNC_OBJECT: struct dxgw_destroy_req. Queue waits still naming the object are
+ * satisfied (the object cannot be signalled any more); fences owned by a paging queue or a hardware
+ * queue go only with their queue (-EINVAL here).
+ */
+
+/*
+ * DXGW_OP_SIGNAL_FROM_CPU: the handle list (count entries, padded to 8 bytes), then count u64
+ * values. Monitored fences only. Each fence takes its value at once; a value below the current
+ * one is -EINVAL unless flags has D3DDDICB_SIGNAL_FLAG_ALLOW_FENCE_REWIND. No reply body.
+ */
+struct dxgw_signal_from_cpu_req {
+	dxg_le32 device;
+	dxg_le32 count;			/* 1..DXGW_MAX_SYNC_OBJECTS */
+	dxg_le32 flags;			/* D3DDDICB_SIGNAL_FLAG_ALLOW_FENCE_REWIND only */
+	dxg_le32 reserved0;
+};
+DXG_ASSERT_SIZE(struct dxgw_signal_from_cpu_req, 16);
+
+/*
+ * DXGW_OP_GET_FENCE_SLOTS: the handle list follows. Every handle must be a monitored fence of
+ * `device` (its own objects, its paging-queue and hardware-queue fences). The reply is count u64
+ * region offsets, in order: what a guest waits on for WAITFORSYNCHRONIZATIONOBJECTFROMCPU, a wait
+ * the guest performs itself by watching the slots.
+ */
+struct dxgw_get_fence_slots_req {
+	dxg_le32 device;
+	dxg_le32 count;			/* 1..DXGW_MAX_SYNC_OBJECTS */
+};
+DXG_ASSERT_SIZE(struct dxgw_get_fence_slots_req, 8);
+
+/*
+ * DXGW_OP_SIGNAL_ON_QUEUE: the queue list (contexts or hardware queues, queue_count entries,
+ * padded), the object list (padded), then object_count u64 values. Every queue gets a marker
+ * behind the work already queued on it; once all markers are reached, each object is signalled
+ * in list order: a fence or monitored fence takes its value (values below the current one need
+ * ALLOW_FENCE_REWIND, checked here), a mutex is released, a semaphore counts up (never beyond
+ * max_count), a CPU notification counts its slot up. Values of other types are ignored. Queues
+ * must all belong to one device, the objects to the same device. flags: D3DDDICB_SIGNAL_FLAG_*
+ * except ENQUEUE_CPU_EVENT (the guest driver handles it) and INTERNAL0. No reply body.
+ */
+struct dxgw_signal_on_queue_req {
+	dxg_le32 queue_count;		/* 1..DXGW_MAX_QUEUES */
+	dxg_le32 object_count;		/* 1..DXGW_MAX_SYNC_OBJECTS */
+	dxg_le32 flags;
+	dxg_le32 reserved0;
+};
+DXG_ASSERT_SIZE(struct dxgw_signal_on_queue_req, 16);
+
+/*
+ * DXGW_OP_WAIT_ON_QUEUE: the object list (padded), then object_count u64 values. Work queued on
+ * `queue` after this waits until every object is satisfied: a fence or monitored fence reaches
+ * its value, a mutex is acquired (then owned until a signal releases it), a semaphore is counted
+ * down. CPU notifications cannot be waited on (-EINVAL). No reply body.
+ */
+struct dxgw_wait_on_queue_req {
+	dxg_le32 queue;			/* a context or a hardware queue */
+	dxg_le32 object_count;		/* 1..DXGW_MAX_SYNC_OBJECTS */
+};
+DXG_ASSERT_SIZE(struct dxgw_wait_on_queue_req, 8);
+
+/*
+ * ---- 0x06xx execution ----
+ *
+ * Every context has one queue of its own; CREATE_HW_QUEUE adds more (hardware queues). A queue
+ * runs its items in order: command buffers (SUBMIT), signals and waits (0x05xx). A command buffer
+ * is a packet stream (include/uapi/misc/opendxg.h, docs/cmdbuf.md) that the host copies out of a
+ * host-visible allocation during SUBMIT, so the guest may reuse that memory once SUBMIT answered.
+ *
+ * A broken command buffer breaks its context (and the context's hardware queues), never more:
+ * malformed packets are -EINVAL from SUBMIT and mark the context D3DKMT_DEVICEEXECUTION_
+ * ERROR_DMAFAULT; a packet whose GPU VA does not translate when it runs marks it
+ * ERROR_DMAPAGEFAULT (GET_DEVICE_STATE reports the address). A broken context drops its queued
+ * work; signals it would have made set monitored fences to DXGW_FENCE_VALUE_ERROR (unless created
+ * with NO_SIGNAL_MAX_VALUE_ON_TDR), hardware-queue progress fences too; later SUBMIT, SIGNAL and
+ * WAIT on it are -ENODEV (D3D's "device removed").
+ */
+
+/*
+ * DXGW_OP_CREATE_HW_QUEUE: priv_size bytes of private data follow (recorded as a size, as for
+ * contexts). The queue's progress fence is a monitored fence the host signals with the
+ * progress_fence_value of each SUBMIT once that command buffer completed.
+ */
+struct dxgw_create_hw_queue_req {
+	dxg_le32 context;
+	dxg_le32 flags;			/* D3DDDI_CREATEHWQUEUE_FLAG_* */
+	dxg_le32 priv_size;		/* <= DXGW_MAX_HWQUEUE_PRIV */
+	dxg_le32 reserved0;
+};
+DXG_ASSERT_SIZE(struct dxgw_create_hw_queue_req, 16);
+
+struct dxgw_create_hw_queue_reply {
+	dxg_le32 queue;
+	dxg_le32 progress_fence;	/* a SYNCOBJECT handle owned by the queue */
+	dxg_le64 fence_offset;		/* the progress fence's slot */
+	dxg_le64 fence_gpu_va;		/* 0, as for sync objects */
+};
+DXG_ASSERT_SIZE(struct dxgw_create_hw_queue_reply, 24);
+
+/*
+ * DXGW_OP_DESTROY_HW_QUEUE: struct dxgw_destroy_req. Work already running completes; queued
+ * work is dropped (its signals never happen). Destroying a context does the same for it and
+ * its hardware queues.
+ */
+
+/*
+ * DXGW_OP_SUBMIT: appends a command buffer to a queue. length is the buffer's size in bytes and
+ * must equal the header's size; [command_buffer, +length) must translate, in the submitting
+ * process's GPU VA space on the queue's adapter, to one host-visible allocation mapped readable.
+ * progress_fence_value: for a hardware queue, the value its progress fence takes when this
+ * buffer completed, greater than every earlier one of the queue (else -EINVAL); for a context MBZ.
+ * flags: D3DKMT_SUBMITCOMMAND_FLAG_NULL_RENDERING (validate, but execute nothing). No reply body.
+ */
+struct dxgw_submit_req {
+	dxg_le32 queue;			/* a context or a hardware queue */
+	dxg_le32 flags;
+	dxg_le64 command_buffer;	/* GPU VA */
+	dxg_le32 length;		/* OPENDXG_CMD_HEADER_SIZE..OPENDXG_CMD_MAX_SIZE */
+	dxg_le32 reserved0;
+	dxg_le64 progress_fence_value;
+};
+DXG_ASSERT_SIZE(struct dxgw_submit_req, 32);
+
+/*
+ * DXGW_OP_SET_SCHEDULING_PRIORITY / GET_SCHEDULING_PRIORITY: the context's priority (in_process
+ * 0: D3DKMTSetContextSchedulingPriority, 1: the in-process variant), -7..7. GET ignores
+ * `priority` (MBZ) and answers struct dxgw_priority_reply.
+ */
+#define DXGW_PRIORITY_MIN (-7)
+#define DXGW_PRIORITY_MAX 7
+
+struct dxgw_scheduling_priority_req {
+	dxg_le32 context;
+	dxg_le32 priority;		/* s32 */
+	dxg_le32 in_process;		/* 0 or 1 */
+	dxg_le32 reserved0;
+};
+DXG_ASSERT_SIZE(struct dxgw_scheduling_priority_req, 16);
+
+struct dxgw_priority_reply {
+	dxg_le32 priority;		/* s32 */
+	dxg_le32 reserved0;
+};
+DXG_ASSERT_SIZE(struct dxgw_priority_reply, 8);
+
+/*
+ * DXGW_OP_GET_DEVICE_STATE: state_type D3DKMT_DEVICESTATE_EXECUTION (execution_state: ACTIVE,
+ * or the error of the device's first broken context, or what MARK_DEVICE_ERROR set) or
+ * D3DKMT_DEVICESTATE_PAGE_FAULT (the fault of the first context that took one; -EINVAL when none
+ * did). Other types: -EINVAL.
+ */
+struct dxgw_get_device_state_req {
+	dxg_le32 device;
+	dxg_le32 state_type;
+};
+DXG_ASSERT_SIZE(struct dxgw_get_device_state_req, 8);
+
+struct dxgw_device_state_reply {
+	dxg_le32 execution_state;	/* D3DKMT_DEVICEEXECUTION_* */
+	dxg_le32 broken_context;	/* the first broken context, 0 when none */
+	dxg_le64 fault_sequence;	/* the faulting SUBMIT: its 1-based number on its queue */
+	dxg_le64 fault_va;		/* the GPU VA that did not translate */
+	dxg_le32 fault_flags;		/* DXGW_FAULT_* */
+	dxg_le32 fault_packet;		/* byte offset of the faulting packet in its buffer */
+};
+DXG_ASSERT_SIZE(struct dxgw_device_state_reply, 32);
+
+#define DXGW_FAULT_WRITE 0x1u		/* the access was a write */
+#define DXGW_FAULT_NOT_MAPPED 0x2u	/* no mapping (else: mapped without the access right) */
+
+/*
+ * DXGW_OP_MARK_DEVICE_ERROR: every context of the device breaks as if it had faulted
+ * (D3DKMT_DEVICEEXECUTION_RESET); reason is D3DKMT_DEVICE_ERROR_REASON_* (else -EINVAL).
+ */
+struct dxgw_mark_device_error_req {
+	dxg_le32 device;
+	dxg_le32 reason;
+};
+DXG_ASSERT_SIZE(struct dxgw_mark_device_error_req, 8);
+
+/*
+ * DXGW_OP_QUERY_CLOCK_CALIBRATION: a GPU timestamp and the host's CLOCK_MONOTONIC taken together.
+ * The guest pairs it with its own clock (the host's is not the guest's).
+ */
+struct dxgw_clock_calibration_req {
+	dxg_le32 adapter;
+	dxg_le32 node_ordinal;		/* 0: opendxg adapters have one node */
+};
+DXG_ASSERT_SIZE(struct dxgw_clock_calibration_req, 8);
+
+struct dxgw_clock_calibration_reply {
+	dxg_le64 gpu_frequency;		/* timestamp ticks per second */
+	dxg_le64 gpu_clock_counter;
+	dxg_le64 host_clock_ns;
+};
+DXG_ASSERT_SIZE(struct dxgw_clock_calibration_reply, 24);
+
+/*
+ * DXGW_OP_ESCAPE: priv_size bytes follow; the reply is struct dxgw_escape_reply and priv_size
+ * bytes (the same size: escapes answer in place). Only D3DKMT_ESCAPE_DRIVERPRIVATE with an
+ * opendxg escape (struct opendxg_escape_header, include/uapi/misc/opendxg.h) is answered; other
+ * types and unknown codes are -EINVAL. adapter must be open; device and context are 0 or the
+ * process's own objects on that adapter.
+ */
+struct dxgw_escape_req {
+	dxg_le32 adapter;
+	dxg_le32 device;
+	dxg_le32 context;
+	dxg_le32 type;			/* D3DKMT_ESCAPE_* */
+	dxg_le32 flags;			/* d3dddi_escapeflags bits; recorded, no meaning here */
+	dxg_le32 priv_size;		/* 8..DXGW_MAX_ESCAPE_DATA */
+};
+DXG_ASSERT_SIZE(struct dxgw_escape_req, 24);
+
+struct dxgw_escape_reply {
+	dxg_le32 priv_size;
+	dxg_le32 reserved0;
+};
+DXG_ASSERT_SIZE(struct dxgw_escape_reply, 8);
 
 #endif /* OPENDXG_WIRE_H */

@@ -593,7 +593,7 @@ static void test_qai_opendxg_types(void **state)
 	assert_string_equal(caps.driver_name, "fakedrv");
 	assert_int_equal(strncmp(caps.device_name, "fake cpu device", 15), 0);
 	assert_int_equal(caps.reserved0, 0);
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < 2; i++)
 		assert_int_equal(caps.reserved[i], 0);
 
 	assert_int_equal(create_device(f, p, a, &dev), 0);
