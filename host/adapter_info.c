@@ -155,6 +155,12 @@ static void fill_adapter_caps(const struct dxg_vm *vm, const struct vk_adapter *
 	c.max_shared_memory = dxg_to_le32(vk->max_shared_memory);
 	c.subgroup_size = dxg_to_le32(vk->subgroup_size);
 	c.timestamp_period_ps = dxg_to_le32((uint32_t)(period_ps + 0.5));
+	/* The limits cmdbuf_parse() checks against (vk_exec_limits() reads the same fields). */
+	for (int i = 0; i < 3; i++)
+		c.max_workgroup_count[i] = dxg_to_le32(vk->max_workgroup_count[i]);
+	c.max_binding_size = dxg_to_le32(vk->max_binding_size);
+	c.max_push_constants = dxg_to_le32(vk->max_push_constants);
+	c.timestamp_valid_bits = dxg_to_le32(vk->timestamp_valid_bits);
 	memcpy(c.device_uuid, vk->device_uuid, sizeof(c.device_uuid));
 	snprintf(c.device_name, sizeof(c.device_name), "%s", vk->name);
 	snprintf(c.driver_name, sizeof(c.driver_name), "%s", vk->driver_name);
@@ -188,6 +194,10 @@ static void fill_vm_stats(const struct dxg_vm *vm, const struct dxg_adapter *a,
 	s.program_bytes = dxg_to_le64(m.bytes[MEM_CAT_PROGRAM]);
 	s.evicted_bytes = dxg_to_le64(m.bytes[MEM_CAT_EVICTED]);
 	s.quota_bytes = dxg_to_le64(m.quota_bytes);
+	s.jobs_submitted = dxg_to_le64(vm->counters.jobs_submitted);
+	s.jobs_completed = dxg_to_le64(vm->counters.jobs_completed);
+	s.sync_objects = dxg_to_le32(vm->counters.sync_objects);
+	s.hw_queues = dxg_to_le32(vm->counters.hw_queues);
 	put_versioned(out, out_size, &s, sizeof(s));
 }
 

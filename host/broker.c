@@ -308,8 +308,8 @@ static void worker_start(struct vm *vm)
 {
 	struct broker *broker = vm->broker;
 	char generation[16], seed[24], doorbells[32], region_fd[8], broker_fd[8], poll_us[16];
-	char limit_values[3][24];
-	char *argv[18 + 6 + 1] = {
+	char limit_values[8][24];
+	char *argv[18 + 16 + 1] = {
 		"dxgd", "--worker",
 		"--vm-name", (char *)vm->cfg->name,
 		"--generation", generation,
@@ -320,11 +320,16 @@ static void worker_start(struct vm *vm)
 		"--log-level", (char *)log_level_names[dxg_log_get_level()],
 		"--poll-us", poll_us,
 	};
-	/* Memory limits go to the worker only when configured: otherwise its defaults apply. */
+	/* Limits go to the worker only when configured: otherwise its defaults apply. */
 	const struct { const char *option; uint64_t value; } limits[] = {
 		{ "--quota-bytes", vm->cfg->quota_bytes },
 		{ "--max-allocations", vm->cfg->max_allocations },
 		{ "--max-gpuva-entries", vm->cfg->max_gpuva_entries },
+		{ "--max-sync-objects", vm->cfg->max_sync_objects },
+		{ "--max-hw-queues", vm->cfg->max_hw_queues },
+		{ "--max-queue-items", vm->cfg->max_queue_items },
+		{ "--max-vm-queue-items", vm->cfg->max_vm_queue_items },
+		{ "--max-queued-bytes", vm->cfg->max_queued_bytes },
 	};
 	int argc = 18;
 	int pair[2];

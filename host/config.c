@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,10 +44,13 @@ static void print_help(void)
 	       "                           the shared region (bytes or K/M/G suffix, a power of\n"
 	       "                           two, at least 1M; default 64M). Repeatable.\n"
 	       "  --vm-limits NAME:KEY=VALUE[,KEY=VALUE]...\n"
-	       "                           memory limits of VM NAME (from --vm or the config\n"
+	       "                           limits of VM NAME (from --vm or the config\n"
 	       "                           file): quota_bytes (per adapter, K/M/G suffixes or\n"
 	       "                           'unlimited', the default), max_allocations,\n"
-	       "                           max_gpuva_entries (per GPU VA space). Repeatable.\n"
+	       "                           max_gpuva_entries (per GPU VA space), and the\n"
+	       "                           execution limits max_sync_objects, max_hw_queues,\n"
+	       "                           max_queue_items, max_vm_queue_items, max_queued_bytes\n"
+	       "                           (docs/dxgd.md). Repeatable.\n"
 	       "  --config FILE            read VMs and settings from an ini file\n"
 	       "  --control SOCKET         control socket for 'dxgctl host ...'\n"
 	       "                           (default " DXGD_DEFAULT_CONTROL ")\n"
@@ -234,6 +238,11 @@ static struct dxgd_vm_config *vm_list_add(struct dxgd_vm_config **vms, size_t *c
 	grown[*count].quota_bytes = DXGD_LIMIT_DEFAULT;
 	grown[*count].max_allocations = DXGD_LIMIT_DEFAULT;
 	grown[*count].max_gpuva_entries = DXGD_LIMIT_DEFAULT;
+	grown[*count].max_sync_objects = DXGD_LIMIT_DEFAULT;
+	grown[*count].max_hw_queues = DXGD_LIMIT_DEFAULT;
+	grown[*count].max_queue_items = DXGD_LIMIT_DEFAULT;
+	grown[*count].max_vm_queue_items = DXGD_LIMIT_DEFAULT;
+	grown[*count].max_queued_bytes = DXGD_LIMIT_DEFAULT;
 	return &grown[(*count)++];
 }
 
@@ -255,6 +264,38 @@ static bool parse_count(const char *text, uint64_t max, uint64_t *out)
 	return true;
 }
 
+/*
+ * Count limits: the worker option of the same name (dashes for underscores) takes the value.
+ * Ranges follow the worker's checks; where 0 would make the feature unusable it is refused.
+ */
+struct count_limit {
+	const char *key;
+	size_t offset;
+	uint64_t min, max;
+};
+
+static const struct count_limit count_limits[] = {
+	{ "max_allocations", offsetof(struct dxgd_vm_config, max_allocations), 0, UINT32_MAX },
+	{ "max_gpuva_entries", offsetof(struct dxgd_vm_config, max_gpuva_entries), 1,
+	  UINT32_MAX },
+	{ "max_sync_objects", offsetof(struct dxgd_vm_config, max_sync_objects), 0, UINT32_MAX },
+	{ "max_hw_queues", offsetof(struct dxgd_vm_config, max_hw_queues), 0, UINT32_MAX },
+	{ "max_queue_items", offsetof(struct dxgd_vm_config, max_queue_items), 0, UINT32_MAX },
+	{ "max_vm_queue_items", offsetof(struct dxgd_vm_config, max_vm_queue_items), 0,
+	  UINT32_MAX },
+	/* UINT64_MAX means "not set" here: keep it out of range. */
+	{ "max_queued_bytes", offsetof(struct dxgd_vm_config, max_queued_bytes), 0,
+	  UINT64_MAX - 1 },
+};
+
+static bool is_limit_key(const char *key)
+{
+	for (size_t i = 0; i < sizeof(count_limits) / sizeof(count_limits[0]); i++)
+		if (strcmp(key, count_limits[i].key) == 0)
+			return true;
+	return strcmp(key, "quota_bytes") == 0;
+}
+
 bool dxgd_vm_set_limit(struct dxgd_vm_config *vm, const char *where, const char *key,
 		       const char *value)
 {
@@ -274,26 +315,21 @@ bool dxgd_vm_set_limit(struct dxgd_vm_config *vm, const char *where, const char 
 		vm->quota_bytes = v;
 		return true;
 	}
-	if (strcmp(key, "max_allocations") == 0) {
-		if (!parse_count(value, UINT32_MAX, &v)) {
-			fprintf(stderr, "dxgd: %s: invalid max_allocations '%s' (0..%u)\n", where,
-				value, UINT32_MAX);
+	for (size_t i = 0; i < sizeof(count_limits) / sizeof(count_limits[0]); i++) {
+		const struct count_limit *l = &count_limits[i];
+
+		if (strcmp(key, l->key) != 0)
+			continue;
+		if (!parse_count(value, l->max, &v) || v < l->min) {
+			fprintf(stderr, "dxgd: %s: invalid %s '%s' (%" PRIu64 "..%" PRIu64 ")\n",
+				where, key, value, l->min, l->max);
 			return false;
 		}
-		vm->max_allocations = v;
+		*(uint64_t *)(void *)((char *)vm + l->offset) = v;
 		return true;
 	}
-	if (strcmp(key, "max_gpuva_entries") == 0) {
-		if (!parse_count(value, UINT32_MAX, &v) || v == 0) {
-			fprintf(stderr, "dxgd: %s: invalid max_gpuva_entries '%s' (1..%u)\n", where,
-				value, UINT32_MAX);
-			return false;
-		}
-		vm->max_gpuva_entries = v;
-		return true;
-	}
-	fprintf(stderr, "dxgd: %s: unknown VM limit '%s' (expected quota_bytes, max_allocations, "
-		"max_gpuva_entries)\n", where, key);
+	fprintf(stderr, "dxgd: %s: unknown VM limit '%s' (expected " DXGD_VM_LIMIT_KEYS ")\n",
+		where, key);
 	return false;
 }
 
@@ -626,16 +662,14 @@ static int config_handler(void *user, const char *section, const char *key, cons
 				cf->failed = true;
 				return 0;
 			}
-		} else if (strcmp(key, "quota_bytes") == 0 || strcmp(key, "max_allocations") == 0 ||
-			   strcmp(key, "max_gpuva_entries") == 0) {
+		} else if (is_limit_key(key)) {
 			if (!dxgd_vm_set_limit(vm, where, key, value)) {
 				cf->failed = true;
 				return 0;
 			}
 		} else {
 			file_error(cf, "unknown key '%s' in [%s] (expected socket, size, mode, "
-				   "group, quota_bytes, max_allocations, max_gpuva_entries)", key,
-				   section);
+				   "group, " DXGD_VM_LIMIT_KEYS ")", key, section);
 			return 0;
 		}
 		return 1;

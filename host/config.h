@@ -46,7 +46,19 @@ struct dxgd_vm_config {
 	uint64_t quota_bytes;
 	uint64_t max_allocations;
 	uint64_t max_gpuva_entries;
+	/* Execution limits (docs/dxgd.md, "Execution limits"), same convention. */
+	uint64_t max_sync_objects;
+	uint64_t max_hw_queues;
+	uint64_t max_queue_items;
+	uint64_t max_vm_queue_items;
+	uint64_t max_queued_bytes;
 };
+
+/* The keys dxgd_vm_set_limit() accepts, for messages. */
+#define DXGD_VM_LIMIT_KEYS \
+	"quota_bytes, max_allocations, max_gpuva_entries, max_sync_objects, max_hw_queues, " \
+	"max_queue_items, max_vm_queue_items, max_queued_bytes"
+
 
 struct dxgd_config {
 	struct dxgd_vm_config *vms;
@@ -70,8 +82,8 @@ void dxgd_config_free(struct dxgd_config *cfg);
 /* Exposed for tests and for the worker's argument checks. */
 bool dxgd_parse_size(const char *text, uint64_t *size);
 /*
- * Sets one memory limit of `vm` from its ini key (quota_bytes, max_allocations,
- * max_gpuva_entries). Returns false with a message naming `where` when key or value is bad.
+ * Sets one limit of `vm` from its ini key (DXGD_VM_LIMIT_KEYS). Returns false with a message
+ * naming `where` when key or value is bad.
  */
 bool dxgd_vm_set_limit(struct dxgd_vm_config *vm, const char *where, const char *key,
 		       const char *value);

@@ -18,10 +18,12 @@
 #include <misc/opendxg.h>
 #include <opendxg/handle.h>
 
+#include "exec.h"
 #include "gpuva.h"
 #include "heap.h"
 #include "log.h"
 #include "spirv_check.h"
+#include "sync.h"
 #include "vk_device.h"
 
 /*
@@ -288,6 +290,8 @@ static int device_buffer(struct dxg_vm *vm, uint32_t index, uint64_t size, struc
 
 static int fence_slot_alloc(struct vm_memory *m, uint32_t owner, uint64_t *offset)
 {
+	if (!m->fences)
+		return -ENOMEM;
 	struct fence_page *page = NULL;
 	uint32_t index = 0;
 
@@ -337,19 +341,25 @@ static void fence_slot_free(struct vm_memory *m, uint64_t offset)
 		page->owner = 0;
 }
 
-/* The host's value is the truth; the region copy is for the guest (hostile, never read back). */
-static void fence_write(struct vm_memory *m, struct dxg_monitored_fence *f, uint64_t value)
+int memory_fence_slot_alloc(struct dxg_vm *vm, uint32_t process, uint64_t *offset)
 {
-	dxg_le64 *slot = (dxg_le64 *)(m->region + f->offset);
+	return fence_slot_alloc(vmem(vm), process, offset);
+}
 
-	f->value = value;
-	dxg_store_release(slot, dxg_to_le64(value));
+void memory_fence_slot_free(struct dxg_vm *vm, uint64_t offset)
+{
+	fence_slot_free(vmem(vm), offset);
+}
+
+dxg_le64 *memory_fence_slot(struct dxg_vm *vm, uint64_t offset)
+{
+	return (dxg_le64 *)(vmem(vm)->region + offset);
 }
 
 /* A paging operation that completes now: the next value, written at once. */
-static uint64_t paging_complete_now(struct vm_memory *m, struct dxg_paging_queue *q)
+static uint64_t paging_complete_now(struct dxg_vm *vm, struct dxg_paging_queue *q)
 {
-	fence_write(m, &q->fence, ++q->issued);
+	sync_fence_set(vm, q->fence, ++q->issued);
 	return q->issued;
 }
 
@@ -464,8 +474,10 @@ static void offered_unlink(struct dxg_allocation *a)
 }
 
 /* Frees what backs the allocation; the caller settled the books first. */
-static void release_backing(struct vm_memory *m, struct dxg_allocation *a)
+static void release_backing(struct dxg_vm *vm, struct dxg_allocation *a)
 {
+	struct vm_memory *m = vmem(vm);
+
 	/* The heap never starts at offset 0 (the region header lives there): 0 means "none". */
 	if (a->kind == OPENDXG_ALLOC_KIND_HOST_VISIBLE && a->heap_offset)
 		heap_free(&m->heap, a->heap_offset, a->charged);
@@ -473,9 +485,12 @@ static void release_backing(struct vm_memory *m, struct dxg_allocation *a)
 		m->ops->buffer_destroy(a->buffer);
 	free(a->host_copy);
 	free(a->code);
+	if (a->program)
+		exec_program_release(vm, a->program);
 	a->buffer = NULL;
 	a->host_copy = NULL;
 	a->code = NULL;
+	a->program = NULL;
 }
 
 static void destroy_allocation(struct dxg_vm *vm, struct dxg_allocation *a)
@@ -487,9 +502,12 @@ static void destroy_allocation(struct dxg_vm *vm, struct dxg_allocation *a)
 	handle_table_mark_destroyed(&vm->handles, a->handle);
 	if (pm->gpuva[index])
 		gpuva_unmap_allocation(pm->gpuva[index], a);
+	/* A job in flight may still use the pages or the buffer (programs are refcounted). */
+	if (a->kind != OPENDXG_ALLOC_KIND_PROGRAM)
+		exec_adapter_idle(vm, index);
 	account(m, a, false);
 	offered_unlink(a);
-	release_backing(m, a);
+	release_backing(vm, a);
 	obj_list_del(&a->link);
 	if (a->resource)
 		a->resource->allocation_count--;
@@ -520,14 +538,12 @@ static void destroy_paging_queue(struct dxg_vm *vm, struct dxg_paging_queue *q)
 	struct vm_memory *m = vmem(vm);
 
 	handle_table_mark_destroyed(&vm->handles, q->handle);
-	handle_table_mark_destroyed(&vm->handles, q->fence.handle);
 	/* A restore still waiting for its copy must not write into a freed fence. */
 	if (m->deferred && m->deferred->queue == q)
 		memory_after_reply(vm);
-	fence_slot_free(m, q->fence.offset);
+	sync_destroy(vm, q->fence);
 	obj_list_del(&q->link);
 	m->adapters[q->device->adapter->index].stats.paging_queues--;
-	handle_table_free(&vm->handles, q->fence.handle);
 	handle_table_free(&vm->handles, q->handle);
 	free(q);
 }
@@ -776,8 +792,13 @@ static void room_undo(struct vm_memory *m, struct room *room)
 	memset(room, 0, sizeof(*room));
 }
 
-static void room_commit(struct vm_memory *m, struct room *room)
+static void room_commit(struct dxg_vm *vm, uint32_t index, struct room *room)
 {
+	struct vm_memory *m = vmem(vm);
+
+	/* A discarded buffer may still be in use by a job in flight on the adapter. */
+	if (room->count)
+		exec_adapter_idle(vm, index);
 	for (uint32_t i = 0; i < room->count; i++) {
 		struct dxg_allocation *a = room->victims[i];
 
@@ -797,7 +818,7 @@ static void room_commit(struct vm_memory *m, struct room *room)
 
 static void free_unlinked_allocation(struct dxg_vm *vm, struct dxg_allocation *a)
 {
-	release_backing(vmem(vm), a);
+	release_backing(vm, a);
 	if (a->handle)
 		handle_table_free(&vm->handles, a->handle);
 	free(a);
@@ -966,7 +987,7 @@ static int create_allocation(struct dxg_vm *vm, struct dxg_process *p,
 		goto fail;
 	}
 	/* Commit: nothing below can fail. */
-	room_commit(m, &room);
+	room_commit(vm, index, &room);
 	if (new_resource) {
 		obj_list_add_tail(&d->resources, &r->link);
 		m->runtime_bytes += r->runtime_data_size;
@@ -1326,7 +1347,7 @@ static int reclaim(struct dxg_vm *vm, struct dxg_process *p, const struct dxgw_r
 			account(m, a, true);
 		}
 	}
-	PUT64(head, struct dxgw_reclaim_reply, paging_fence_value, paging_complete_now(m, q));
+	PUT64(head, struct dxgw_reclaim_reply, paging_fence_value, paging_complete_now(vm, q));
 	PUT32(head, struct dxgw_reclaim_reply, count, req->reclaim.count);
 	ret = 0;
 out:
@@ -1380,7 +1401,7 @@ static int update_alloc_property(struct dxg_vm *vm, struct dxg_process *p,
 	a->preferred_segment = preferred;
 	if (mask & D3DDDI_UPDATEALLOCPROPERTY_SET_ACCESSED_PHYSICALLY)
 		a->property_flags = req->update_alloc_property.flags;
-	PUT64(r, struct dxgw_paging_reply, paging_fence_value, paging_complete_now(vmem(vm), q));
+	PUT64(r, struct dxgw_paging_reply, paging_fence_value, paging_complete_now(vm, q));
 	return 0;
 }
 
@@ -1405,28 +1426,21 @@ static int create_paging_queue(struct dxg_vm *vm, struct dxg_process *p,
 	}
 	q->device = d;
 	q->priority = req->create_paging_queue.priority;
-	ret = m->fences ? fence_slot_alloc(m, p->handle, &q->fence.offset) : -ENOMEM;
+	if (handle_table_alloc(&vm->handles, DXG_HTYPE_PAGINGQUEUE, p->handle, q, &q->handle)) {
+		free(q);
+		return -ENOMEM;
+	}
+	ret = sync_create_queue_fence(vm, d, SYNC_OWNER_PAGING_QUEUE, &q->fence);
 	if (ret) {
+		handle_table_free(&vm->handles, q->handle);
 		free(q);
 		return ret;
-	}
-	if (handle_table_alloc(&vm->handles, DXG_HTYPE_PAGINGQUEUE, p->handle, q, &q->handle)) {
-		fence_slot_free(m, q->fence.offset);
-		free(q);
-		return -ENOMEM;
-	}
-	if (handle_table_alloc(&vm->handles, DXG_HTYPE_SYNCOBJECT, p->handle, &q->fence,
-			       &q->fence.handle)) {
-		handle_table_free(&vm->handles, q->handle);
-		fence_slot_free(m, q->fence.offset);
-		free(q);
-		return -ENOMEM;
 	}
 	obj_list_add_tail(&d->paging_queues, &q->link);
 	m->adapters[d->adapter->index].stats.paging_queues++;
 	PUT32(r, struct dxgw_create_paging_queue_reply, paging_queue, q->handle);
-	PUT32(r, struct dxgw_create_paging_queue_reply, sync_object, q->fence.handle);
-	PUT64(r, struct dxgw_create_paging_queue_reply, fence_offset, q->fence.offset);
+	PUT32(r, struct dxgw_create_paging_queue_reply, sync_object, q->fence->handle);
+	PUT64(r, struct dxgw_create_paging_queue_reply, fence_offset, q->fence->slot);
 	return 0;
 }
 
@@ -1504,7 +1518,7 @@ static int make_resident(struct dxg_vm *vm, struct dxg_process *p, const struct 
 		ret = DXGW_STATUS_PENDING;
 	} else {
 		PUT64(r, struct dxgw_residency_reply, paging_fence_value,
-		      paging_complete_now(m, q));
+		      paging_complete_now(vm, q));
 		ret = 0;
 	}
 out:
@@ -1546,7 +1560,7 @@ void memory_after_reply(struct dxg_vm *vm)
 				  (unsigned long long)rs->size, ret);
 		free(rs->contents);
 	}
-	fence_write(m, &work->queue->fence, work->fence_value);
+	sync_fence_set(vm, work->queue->fence, work->fence_value);
 	free(work);
 }
 
@@ -1578,6 +1592,8 @@ static int evict(struct dxg_vm *vm, struct dxg_process *p, const struct dxgw_req
 		ret = -ENOMEM;
 		goto out;
 	}
+	/* Jobs in flight may still write what leaves: they finish first. */
+	exec_adapter_idle(vm, d->adapter->index);
 	/* Read every leaving content before anything changes: a failed read changes nothing. */
 	for (uint32_t i = 0; i < n; i++) {
 		struct dxg_allocation *a = v[i];
@@ -1667,7 +1683,7 @@ static int reserve_gpu_va(struct dxg_vm *vm, struct dxg_process *p,
 	if (ret)
 		return ret;
 	PUT64(r, struct dxgw_gpu_va_reply, virtual_address, va);
-	PUT64(r, struct dxgw_gpu_va_reply, paging_fence_value, q ? paging_complete_now(m, q) : 0);
+	PUT64(r, struct dxgw_gpu_va_reply, paging_fence_value, q ? paging_complete_now(vm, q) : 0);
 	return 0;
 }
 
@@ -1720,7 +1736,7 @@ static int map_gpu_va(struct dxg_vm *vm, struct dxg_process *p, const struct dxg
 	if (ret)
 		return ret;
 	PUT64(r, struct dxgw_gpu_va_reply, virtual_address, va);
-	PUT64(r, struct dxgw_gpu_va_reply, paging_fence_value, paging_complete_now(m, q));
+	PUT64(r, struct dxgw_gpu_va_reply, paging_fence_value, paging_complete_now(vm, q));
 	return 0;
 }
 
@@ -1777,47 +1793,119 @@ int memory_translate_gpu_va(const struct dxg_process *p, uint32_t index, uint64_
 	return ret;
 }
 
-static int update_gpu_va(struct dxg_vm *vm, struct dxg_process *p, const struct dxgw_request *req)
+/* UPDATE_GPU_VA operations kept for later (exec.c queues them behind a fence). */
+struct gpu_va_update {
+	struct dxg_process *process;
+	struct dxg_device *device;
+	uint32_t count;
+	struct dxgw_gpu_va_op_info ops[];
+};
+
+/* Applies `n` operations, from the request or from a kept update, all or nothing. */
+static int apply_gpu_va_ops(struct dxg_vm *vm, struct dxg_process *p, const struct dxg_device *d,
+			    const struct dxgw_request *req, const struct gpu_va_update *u,
+			    uint32_t n)
 {
-	struct vm_memory *m = vmem(vm);
-	struct dxg_device *d = find_device(vm, p, req->update_gpu_va.device);
-	struct dxg_context *c = handle_table_lookup(&vm->handles, req->update_gpu_va.context,
-						    DXG_HTYPE_CONTEXT, p->handle);
-	struct process_memory *pm;
+	struct process_memory *pm = process_mem(p);
 	struct gpuva_space *s, *copy;
 	int ret = 0;
 
-	if (!d || !c || c->device != d)
-		return -EINVAL;
-	if (req->update_gpu_va.fence_object) {
-		struct dxg_monitored_fence *f = handle_table_lookup(
-			&vm->handles, req->update_gpu_va.fence_object, DXG_HTYPE_SYNCOBJECT,
-			p->handle);
-
-		/* GPU work that could signal it later arrives with submission (issue 4). */
-		if (!f || f->value < req->update_gpu_va.fence_value)
-			return -EINVAL;
-	}
-	pm = process_mem(p);
 	if (!pm)
 		return -ENOMEM;
-	s = gpuva_of(m, pm, d->adapter->index);
+	s = gpuva_of(vmem(vm), pm, d->adapter->index);
 	if (!s)
 		return -ENOMEM;
 	/* All or nothing: the operations run on a copy that replaces the space only if all pass. */
 	copy = gpuva_space_clone(s);
 	if (!copy)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < req->update_gpu_va.num_operations && !ret; i++) {
+	for (uint32_t i = 0; i < n && !ret; i++) {
 		struct dxgw_gpu_va_op_info op;
 
-		dxgw_get_gpu_va_op(req, i, &op);
+		if (req)
+			dxgw_get_gpu_va_op(req, i, &op);
+		else
+			op = u->ops[i];
 		ret = apply_gpu_va_op(vm, p, d, copy, &op);
 	}
 	if (!ret)
 		gpuva_space_swap(s, copy);
 	gpuva_space_destroy(copy);
 	return ret;
+}
+
+int memory_gpu_va_update_apply(struct dxg_vm *vm, struct gpu_va_update *u)
+{
+	return apply_gpu_va_ops(vm, u->process, u->device, NULL, u, u->count);
+}
+
+void memory_gpu_va_update_free(struct gpu_va_update *u)
+{
+	free(u);
+}
+
+uint64_t memory_gpu_va_update_bytes(const struct gpu_va_update *u)
+{
+	return sizeof(*u) + (uint64_t)u->count * sizeof(u->ops[0]);
+}
+
+/*
+ * The operations cannot run yet: check what can be checked now (the allocations they map), keep
+ * a copy and let the context's queue apply it (exec.c). What fails only then breaks the context.
+ */
+static int queue_gpu_va_update(struct dxg_vm *vm, struct dxg_process *p, struct dxg_device *d,
+			       struct dxg_context *c, struct dxg_sync_object *fence,
+			       const struct dxgw_request *req)
+{
+	const uint32_t n = req->update_gpu_va.num_operations;
+	struct gpu_va_update *u = malloc(sizeof(*u) + (size_t)n * sizeof(u->ops[0]));
+	int ret;
+
+	if (!u)
+		return -ENOMEM;
+	u->process = p;
+	u->device = d;
+	u->count = n;
+	for (uint32_t i = 0; i < n; i++) {
+		struct dxg_allocation *a;
+
+		dxgw_get_gpu_va_op(req, i, &u->ops[i]);
+		if (u->ops[i].operation != D3DDDI_UPDATEGPUVIRTUALADDRESS_MAP &&
+		    u->ops[i].operation != D3DDDI_UPDATEGPUVIRTUALADDRESS_MAP_PROTECT)
+			continue;
+		a = memory_find_allocation(vm, p, u->ops[i].allocation);
+		if (!a || a->device->adapter != d->adapter) {
+			free(u);
+			return -EINVAL;
+		}
+	}
+	ret = exec_queue_gpu_va_update(vm, c, fence, req->update_gpu_va.fence_value, u);
+	if (ret)
+		free(u);
+	return ret;
+}
+
+static int update_gpu_va(struct dxg_vm *vm, struct dxg_process *p, const struct dxgw_request *req)
+{
+	struct dxg_device *d = find_device(vm, p, req->update_gpu_va.device);
+	struct dxg_context *c = handle_table_lookup(&vm->handles, req->update_gpu_va.context,
+						    DXG_HTYPE_CONTEXT, p->handle);
+	struct dxg_sync_object *fence = NULL;
+
+	if (!d || !c || c->device != d)
+		return -EINVAL;
+	if (req->update_gpu_va.fence_object) {
+		fence = sync_find(vm, p, req->update_gpu_va.fence_object);
+		if (!fence || !sync_is_fence(fence) || fence->device != d)
+			return -EINVAL;
+	}
+	/*
+	 * WDDM orders the update on the context: work queued before it still sees the old
+	 * mappings (GPU VAs translate when a job starts), work after it the new ones.
+	 */
+	if (exec_gpu_va_update_must_queue(c, fence, req->update_gpu_va.fence_value))
+		return queue_gpu_va_update(vm, p, d, c, fence, req);
+	return apply_gpu_va_ops(vm, p, d, req, NULL, req->update_gpu_va.num_operations);
 }
 
 /* ---- dispatch ---- */
@@ -1923,6 +2011,21 @@ uint64_t memory_heap_size(const struct dxg_vm *vm)
 	return vm->mem->has_heap ? vm->mem->heap.size : 0;
 }
 
+unsigned char *memory_region(const struct dxg_vm *vm)
+{
+	return vm->mem->region;
+}
+
+uint64_t memory_heap_offset(const struct dxg_vm *vm)
+{
+	return vm->mem->has_heap ? vm->mem->heap.base : 0;
+}
+
+int memory_adapter_device(struct dxg_vm *vm, uint32_t index, struct vk_device **out)
+{
+	return adapter_device(vm, index, out);
+}
+
 /* Accumulates one allocation into the recomputed books; NULL or what is wrong with it. */
 static const char *check_allocation(const struct dxg_vm *vm, const struct dxg_process *p,
 				    const struct dxg_device *d, const struct dxg_allocation *a,
@@ -1974,7 +2077,7 @@ const char *memory_check(const struct dxg_vm *vm)
 	const struct vm_memory *m = vmem(vm);
 	struct memory_stats *st = calloc(DXGW_MAX_ADAPTERS, sizeof(*st));
 	uint64_t (*usage)[MEM_GROUPS] = calloc(DXGW_MAX_ADAPTERS, sizeof(*usage));
-	uint32_t total = 0, fence_slots = 0, queues = 0;
+	uint32_t total = 0, fence_slots = 0;
 	uint64_t heap_used = 0, runtime = 0;
 	const char *why = NULL;
 
@@ -2039,17 +2142,17 @@ const char *memory_check(const struct dxg_vm *vm)
 
 				if (handle_table_lookup(&vm->handles, q->handle,
 							DXG_HTYPE_PAGINGQUEUE, p->handle) != q ||
-				    handle_table_lookup(&vm->handles, q->fence.handle,
+				    handle_table_lookup(&vm->handles, q->fence->handle,
 							DXG_HTYPE_SYNCOBJECT,
-							p->handle) != &q->fence ||
-				    q->device != d)
+							p->handle) != q->fence ||
+				    q->device != d || q->fence->device != d ||
+				    q->fence->owner != SYNC_OWNER_PAGING_QUEUE)
 					why = "paging queue handles";
-				else if (q->fence.value > q->issued ||
-					 m->fence_pages[(q->fence.offset - m->fence_offset) /
+				else if (q->fence->value > q->issued ||
+					 m->fence_pages[(q->fence->slot - m->fence_offset) /
 							MEM_PAGE].owner != p->handle)
 					why = "paging fence value or page owner";
 				ast->paging_queues++;
-				queues++;
 			}
 		}
 		for (uint32_t i = 0; !why && i < vm->adapter_count; i++) {
@@ -2110,8 +2213,9 @@ const char *memory_check(const struct dxg_vm *vm)
 			why = "fence page bookkeeping";
 		fence_slots += fp->used;
 	}
-	if (!why && fence_slots != queues)
-		why = "fence slots differ from paging queues";
+	/* Every slot in use belongs to a live fence (paging queue, hardware queue or guest's). */
+	if (!why && fence_slots != sync_slot_count(vm))
+		why = "fence slots differ from the live fences";
 	if (!why && m->deferred)
 		why = "deferred work left behind";
 out:

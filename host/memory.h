@@ -90,7 +90,16 @@ struct vm_memory_setup {
 	uint64_t heap_size;
 	struct vm_memory_quota quota;
 	const struct mem_device_ops *device_ops;	/* NULL: mem_vulkan_device_ops */
+	/*
+	 * How jobs execute (exec.h). NULL: exec_vulkan_ops with the Vulkan device ops, and no
+	 * execution at all with other device ops (their vk_device is not a Vulkan device): SUBMIT
+	 * is then -ENODEV while sync objects, queues, signals and waits still work.
+	 */
+	const struct exec_device_ops *exec_ops;
 };
+
+struct exec_device_ops;
+struct exec_program;
 
 enum mem_category {
 	MEM_CAT_HOST_VISIBLE,
@@ -130,6 +139,7 @@ struct dxg_allocation {
 	struct vk_buffer *buffer;	/* DEVICE_LOCAL, resident and not discarded */
 	void *host_copy;		/* DEVICE_LOCAL, evicted and not discarded */
 	void *code;			/* PROGRAM: the validated SPIR-V words */
+	struct exec_program *program;	/* PROGRAM: its Vulkan module, made by the first SUBMIT */
 };
 
 struct dxg_resource {
@@ -143,12 +153,7 @@ struct dxg_resource {
 	uint64_t mark;
 };
 
-/* A fence whose value lives in the region's fence storage (host writes, guest reads). */
-struct dxg_monitored_fence {
-	uint32_t handle;		/* DXG_HTYPE_SYNCOBJECT, owned by the process */
-	uint64_t offset;		/* region offset of the u64 value */
-	uint64_t value;			/* the last value written: what the fence has reached */
-};
+struct dxg_sync_object;
 
 struct dxg_paging_queue {
 	struct obj_list link;		/* dxg_device.paging_queues */
@@ -156,7 +161,7 @@ struct dxg_paging_queue {
 	struct dxg_device *device;
 	int32_t priority;
 	uint64_t issued;		/* the last paging fence value handed out */
-	struct dxg_monitored_fence fence;
+	struct dxg_sync_object *fence;	/* a monitored fence owned by the queue (sync.h) */
 };
 
 /* What OPENDXG_QAI_VM_STATS and the status JSON report for one adapter. */
@@ -218,6 +223,36 @@ const char *memory_check(const struct dxg_vm *vm);
 int memory_translate_gpu_va(const struct dxg_process *p, uint32_t index, uint64_t va,
 			    uint64_t len, bool write, struct dxg_allocation **allocation,
 			    uint64_t *offset);
+
+/*
+ * Fence storage (sync.c): a u64 slot in a page that holds only `process`'s slots, set to 0.
+ * -ENOMEM when the region has no fence storage or every page is taken.
+ */
+int memory_fence_slot_alloc(struct dxg_vm *vm, uint32_t process, uint64_t *offset);
+void memory_fence_slot_free(struct dxg_vm *vm, uint64_t offset);
+/* The slot at region offset `offset` (from memory_fence_slot_alloc()). */
+dxg_le64 *memory_fence_slot(struct dxg_vm *vm, uint64_t offset);
+
+/* The mapped region (NULL without one) and the region offset where its heap starts (0: none). */
+unsigned char *memory_region(const struct dxg_vm *vm);
+uint64_t memory_heap_offset(const struct dxg_vm *vm);
+
+/*
+ * The adapter's device (struct mem_device_ops), opened on first use: 0, or -ENODEV (no usable
+ * device, sticky), -ENOMEM, -EIO. exec.c runs jobs on it.
+ */
+int memory_adapter_device(struct dxg_vm *vm, uint32_t index, struct vk_device **out);
+
+/*
+ * UPDATE_GPU_VA operations that wait on a fence (exec.c queues them on the context): the
+ * worker's copy of the request, applied all or nothing by memory_gpu_va_update_apply() (0, or
+ * the error UPDATE_GPU_VA would have answered). memory_gpu_va_update_bytes() is what the copy
+ * costs (queued bytes).
+ */
+struct gpu_va_update;
+int memory_gpu_va_update_apply(struct dxg_vm *vm, struct gpu_va_update *u);
+void memory_gpu_va_update_free(struct gpu_va_update *u);
+uint64_t memory_gpu_va_update_bytes(const struct gpu_va_update *u);
 
 /* Looks up a live allocation of process `p` (for tests). */
 struct dxg_allocation *memory_find_allocation(struct dxg_vm *vm, struct dxg_process *p,

@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <misc/d3dkmthk.h>
 #include <opendxg/handle.h>
 
+#include "exec.h"
 #include "memory.h"
+#include "sync.h"
 
 void sanitize_name(char *name)
 {
@@ -18,6 +21,19 @@ void sanitize_name(char *name)
 		if (c < 0x20 || c > 0x7e)
 			*name = '?';
 	}
+}
+
+/*
+ * Jobs run on whatever vk_device the memory device ops open: Vulkan execution needs Vulkan
+ * devices, so a VM with other device ops executes only with execution ops of its own.
+ */
+static const struct exec_device_ops *exec_ops_for(const struct vm_memory_setup *setup)
+{
+	if (setup && setup->exec_ops)
+		return setup->exec_ops;
+	if (setup && setup->device_ops && setup->device_ops != &mem_vulkan_device_ops)
+		return NULL;
+	return &exec_vulkan_ops;
 }
 
 int vm_init(struct dxg_vm *vm, const struct vk_backend *vk, uint32_t generation,
@@ -44,12 +60,19 @@ int vm_init(struct dxg_vm *vm, const struct vk_backend *vk, uint32_t generation,
 		handle_table_fini(&vm->handles);
 		return -ENOMEM;
 	}
+	if (exec_vm_init(vm, exec_ops_for(mem_setup))) {
+		memory_vm_fini(vm);
+		handle_table_fini(&vm->handles);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
 void vm_fini(struct dxg_vm *vm)
 {
 	vm_destroy_all_processes(vm);
+	/* Jobs and programs are gone with the processes; vk_exec goes before its device. */
+	exec_vm_fini(vm);
 	memory_vm_fini(vm);
 	handle_table_fini(&vm->handles);
 	memset(vm, 0, sizeof(*vm));
@@ -74,6 +97,8 @@ static void destroy_context(struct dxg_vm *vm, struct dxg_context *c)
 	struct dxg_device *d = c->device;
 
 	handle_table_mark_destroyed(&vm->handles, c->handle);
+	/* Its jobs in flight finish first; queued work is dropped. */
+	exec_context_destroy(vm, c);
 	obj_list_del(&c->link);
 	d->context_count--;
 	d->process->context_count--;
@@ -85,9 +110,15 @@ static void destroy_context(struct dxg_vm *vm, struct dxg_context *c)
 static void destroy_device(struct dxg_vm *vm, struct dxg_device *d)
 {
 	handle_table_mark_destroyed(&vm->handles, d->handle);
-	memory_device_destroy(vm, d);
+	/*
+	 * Contexts first: their queued work names the device's memory and sync objects, and their
+	 * jobs in flight use its memory. Queue items hold references to sync objects, so the
+	 * objects can go last whatever other queues still name them.
+	 */
 	while (!obj_list_empty(&d->contexts))
 		destroy_context(vm, obj_container_of(d->contexts.next, struct dxg_context, link));
+	memory_device_destroy(vm, d);
+	sync_device_destroy(vm, d);
 	obj_list_del(&d->link);
 	d->process->device_count--;
 	vm->counters.devices--;
@@ -206,6 +237,8 @@ int process_create_device(struct dxg_vm *vm, struct dxg_process *p, uint32_t ada
 	obj_list_init(&d->allocations);
 	obj_list_init(&d->resources);
 	obj_list_init(&d->paging_queues);
+	obj_list_init(&d->sync_objects);
+	d->execution_state = D3DKMT_DEVICEEXECUTION_ACTIVE;
 	if (handle_table_alloc(&vm->handles, DXG_HTYPE_DEVICE, p->handle, d, &d->handle)) {
 		free(d);
 		return -ENOMEM;
@@ -252,7 +285,12 @@ int process_create_context(struct dxg_vm *vm, struct dxg_process *p,
 	c->flags = params->flags;
 	c->client_hint = params->client_hint;
 	c->priv_size = params->priv_size;
+	if (exec_context_create(vm, c)) {
+		free(c);
+		return -ENOMEM;
+	}
 	if (handle_table_alloc(&vm->handles, DXG_HTYPE_CONTEXT, p->handle, c, &c->handle)) {
+		exec_context_destroy(vm, c);
 		free(c);
 		return -ENOMEM;
 	}

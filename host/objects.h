@@ -5,9 +5,10 @@
  * created. Every object has a handle in the VM's handle table; process-scoped objects are owned by
  * their process's handle, so one process can never name another's objects.
  *
- * Destruction cascades: a context, allocation, resource or paging queue goes with its device
- * (memory.h), a device with its process or with the process's last reference to the device's
- * adapter, every process with a CONNECT. Functions return
+ * Destruction cascades: a context (with its hardware queues, exec.h), allocation, resource, paging
+ * queue or sync object (sync.h) goes with its device, a device with its process or with the
+ * process's last reference to the device's adapter, every process with a CONNECT. Destroying
+ * anything that may have GPU work in flight waits for that work first (exec.h). Functions return
  * 0 or a negative errno: -EINVAL for a handle that is bad, foreign, of the wrong type or already
  * destroyed, -ENOMEM for a quota or memory shortage.
  */
@@ -91,6 +92,21 @@ struct dxg_device {
 	struct obj_list allocations;
 	struct obj_list resources;
 	struct obj_list paging_queues;
+	/* sync.h: every sync object of the device, the queues' fences included */
+	struct obj_list sync_objects;
+	/*
+	 * exec.h: D3DKMT_DEVICEEXECUTION_ACTIVE, or the first error any of its contexts took (or
+	 * MARK_DEVICE_ERROR's RESET); sticky. fault is the first page fault of any of its contexts.
+	 */
+	uint32_t execution_state;
+	uint32_t broken_context;	/* handle of the first context that broke, 0: none */
+	bool has_fault;
+	struct dxg_page_fault {
+		uint64_t sequence;	/* the faulting SUBMIT: 1-based on its queue */
+		uint64_t va;
+		uint32_t flags;		/* DXGW_FAULT_* */
+		uint32_t packet;	/* byte offset of the packet in its command buffer */
+	} fault;
 };
 
 struct dxg_context {
@@ -106,6 +122,7 @@ struct dxg_context {
 	 * discarded (keeping up to 128 KiB per context would let a guest pin host memory for nothing).
 	 */
 	uint32_t priv_size;
+	struct exec_context *exec;	/* exec.c: its queue, hardware queues and execution state */
 };
 
 struct dxg_vm_limits {
@@ -119,6 +136,18 @@ struct dxg_vm_limits {
 	 * reported as a u32 and max_processes x adapters x max_adapter_refs would overflow it.
 	 */
 	uint32_t max_open_adapters;
+	/*
+	 * Execution (docs/dxgd.md, "Limits"): what a guest can make the worker hold without bound
+	 * otherwise. Sync objects count CREATE_SYNC_OBJECT objects (queue fences are bounded by
+	 * their queues); queue items are submissions, signal markers, waits and queued GPU VA
+	 * updates not yet run; queued bytes are the worker's copies of them (parsed command
+	 * buffers, GPU VA operations), running jobs included.
+	 */
+	uint32_t max_sync_objects;	/* per VM */
+	uint32_t max_hw_queues;		/* per VM */
+	uint32_t max_queue_items;	/* per queue */
+	uint32_t max_vm_queue_items;	/* per VM, every queue */
+	uint64_t max_queued_bytes;	/* per VM */
 };
 
 #define DXG_VM_DEFAULT_LIMITS { \
@@ -128,6 +157,11 @@ struct dxg_vm_limits {
 	.max_contexts = 16384, \
 	.max_adapter_refs = 65535, \
 	.max_open_adapters = 1u << 22, \
+	.max_sync_objects = 65536, \
+	.max_hw_queues = 4096, \
+	.max_queue_items = 1024, \
+	.max_vm_queue_items = 65536, \
+	.max_queued_bytes = 256ull << 20, \
 }
 
 struct dxg_vm_counters {
@@ -137,6 +171,15 @@ struct dxg_vm_counters {
 	uint32_t contexts;
 	uint64_t requests;		/* records consumed from the request ring */
 	uint64_t rejected;		/* records the decoder rejected */
+	/* sync.h, exec.h */
+	uint32_t sync_objects;		/* live, every kind (queue fences included) */
+	uint32_t user_sync_objects;	/* live CREATE_SYNC_OBJECT objects (max_sync_objects) */
+	uint32_t hw_queues;
+	uint32_t queue_items;		/* waiting on all queues */
+	uint64_t queued_bytes;
+	uint64_t contexts_broken;	/* since the worker started */
+	uint64_t jobs_submitted;	/* command buffers accepted by SUBMIT */
+	uint64_t jobs_completed;	/* ... that finished (or completed without work) */
 };
 
 struct dxg_vm {
@@ -149,11 +192,19 @@ struct dxg_vm {
 	uint32_t generation;
 	uint64_t heap_size;		/* the region's host-visible heap */
 	struct vm_memory *mem;		/* memory.c */
+	struct vm_exec *exec;		/* exec.c */
+	/*
+	 * A fence slot in the region changed since the worker last interrupted the guest: the
+	 * worker kicks DXG_VECTOR_RING (vm_take_fence_kick()) so guest waiters look again.
+	 */
+	bool fence_kick;
 };
 
 struct process_memory;
 struct vm_memory;
 struct vm_memory_setup;
+struct exec_context;
+struct vm_exec;
 
 /*
  * Sets up an empty VM serving the backend's adapters (each gets a VM-scoped handle). `vk` must
@@ -197,6 +248,15 @@ struct context_params {
 int process_create_context(struct dxg_vm *vm, struct dxg_process *p,
 			   const struct context_params *params, uint32_t *handle);
 int process_destroy_context(struct dxg_vm *vm, struct dxg_process *p, uint32_t context);
+
+/* True (once) when a fence slot changed since the last call: the guest needs an interrupt. */
+static inline bool vm_take_fence_kick(struct dxg_vm *vm)
+{
+	bool kick = vm->fence_kick;
+
+	vm->fence_kick = false;
+	return kick;
+}
 
 /* Replaces every byte outside printable ASCII by '?', stopping at the first NUL. */
 void sanitize_name(char *name);

@@ -6,7 +6,10 @@
  *      (capabilities, extensions, extended instruction sets, addressing model, execution models,
  *      storage classes), collecting entry points and their LocalSize on the way;
  *   3. SPIRV-Tools' validator for the Vulkan 1.1 environment (types, layout, control flow...);
- *   4. LocalSize given through constants, resolved on the now valid module.
+ *   4. LocalSize given through constants, resolved on the now valid module;
+ *   5. the module's resources against opendxg's one pipeline layout (storage buffers 0..15 of
+ *      set 0, one push constant range of at most 128 bytes), also on the valid module, so the
+ *      types and decorations it reads are known to be well formed.
  * Steps 1 and 2 run first so that most hostile modules never reach the large C++ validator, and
  * so that a module that uses a forbidden feature is refused with that reason rather than with
  * whatever the validator happens to notice first.
@@ -61,6 +64,18 @@ enum spv_op {
 	OP_CONVERT_PTR_TO_U = 117,
 	OP_CONVERT_U_TO_PTR = 120,
 	OP_EXECUTION_MODE_ID = 331,
+	OP_TYPE_BOOL = 20,
+	OP_TYPE_INT = 21,
+	OP_TYPE_FLOAT = 22,
+	OP_TYPE_VECTOR = 23,
+	OP_TYPE_MATRIX = 24,
+	OP_TYPE_ARRAY = 28,
+	OP_TYPE_RUNTIME_ARRAY = 29,
+	OP_TYPE_STRUCT = 30,
+	OP_FUNCTION = 54,
+	OP_MEMBER_DECORATE = 72,
+	OP_GROUP_DECORATE = 74,
+	OP_GROUP_MEMBER_DECORATE = 75,
 };
 
 enum {
@@ -72,7 +87,30 @@ enum {
 	EXECUTION_MODE_LOCAL_SIZE_ID = 38,
 	DECORATION_BUILTIN = 11,
 	BUILTIN_WORKGROUP_SIZE = 25,
+	DECORATION_BLOCK = 2,
+	DECORATION_BUFFER_BLOCK = 3,
+	DECORATION_ROW_MAJOR = 4,
+	DECORATION_ARRAY_STRIDE = 6,
+	DECORATION_MATRIX_STRIDE = 7,
+	DECORATION_BINDING = 33,
+	DECORATION_DESCRIPTOR_SET = 34,
+	DECORATION_OFFSET = 35,
+	STORAGE_CLASS_UNIFORM_CONSTANT = 0,
+	STORAGE_CLASS_UNIFORM = 2,
+	STORAGE_CLASS_FUNCTION = 7,
+	STORAGE_CLASS_PUSH_CONSTANT = 9,
+	STORAGE_CLASS_STORAGE_BUFFER = 12,
 };
+
+/*
+ * opendxg's one pipeline layout (docs/cmdbuf.md, DISPATCH): storage buffers 0..15 of descriptor
+ * set 0, and one push constant range from offset 0. The numbers are those of misc/opendxg.h
+ * (OPENDXG_CMD_MAX_BINDINGS, OPENDXG_CMD_MAX_PUSH_CONSTANTS); this file keeps to its own header.
+ */
+#define LAYOUT_MAX_BINDINGS 16u
+#define LAYOUT_MAX_PUSH_CONSTANTS 128u
+/* Types nest at most this deep inside a push constant block (arrays of structs of arrays...). */
+#define LAYOUT_MAX_TYPE_DEPTH 32u
 
 /*
  * Capabilities a module may declare, and the device feature each one needs (the caller compares
@@ -624,6 +662,404 @@ static void resolve_local_sizes(const uint32_t *words, size_t word_count, struct
 	}
 }
 
+/*
+ * ---- step 5: resources ----
+ *
+ * Reads the module's global variables, types and decorations into three tables sorted by id
+ * (binary search: a module's id bound says nothing about how many ids it really uses, so no
+ * table is indexed by id). Every rule fails closed: a decoration the code does not find (because
+ * a decoration group carried it, say) is a refusal, never a default.
+ */
+struct id_def {
+	uint32_t id;
+	uint32_t at;			/* word index of the defining instruction */
+};
+
+struct id_decoration {
+	uint32_t id;
+	uint32_t member;		/* UINT32_MAX for OpDecorate */
+	uint32_t decoration;
+	uint32_t value;			/* first literal operand, 0 without one */
+};
+
+struct layout_state {
+	const uint32_t *words;
+	struct id_def *defs;
+	size_t def_count;
+	struct id_decoration *decorations;
+	size_t decoration_count;
+	int64_t *struct_spans;		/* per def: memoized span of a struct, -2 = not yet */
+	char *why;
+};
+
+#define NO_MEMBER UINT32_MAX
+/* A span larger than any limit: the exact number no longer matters. */
+#define SPAN_HUGE ((int64_t)1 << 40)
+
+static int compare_defs(const void *a, const void *b)
+{
+	const struct id_def *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int compare_decorations(const void *a, const void *b)
+{
+	const struct id_decoration *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	if (x->member != y->member)
+		return x->member < y->member ? -1 : 1;
+	if (x->decoration != y->decoration)
+		return x->decoration < y->decoration ? -1 : 1;
+	return x->value < y->value ? -1 : x->value > y->value;
+}
+
+/* The defining instruction of `id` (a type, constant or global variable), or NULL. */
+static const uint32_t *find_def(const struct layout_state *ls, uint32_t id, size_t *index)
+{
+	struct id_def key = { .id = id };
+	const struct id_def *d = bsearch(&key, ls->defs, ls->def_count, sizeof(key), compare_defs);
+
+	if (!d)
+		return NULL;
+	if (index)
+		*index = (size_t)(d - ls->defs);
+	return ls->words + d->at;
+}
+
+/*
+ * Decoration `decoration` of `id` (or of its member `member`): 0 when absent, 1 with its value,
+ * -1 when it is there twice with different values (whichever the driver took, we would have
+ * checked the other one).
+ */
+static int find_decoration(const struct layout_state *ls, uint32_t id, uint32_t member,
+			   uint32_t decoration, uint32_t *value)
+{
+	size_t lo = 0, hi = ls->decoration_count;
+	struct id_decoration key = { id, member, decoration, 0 };
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (compare_decorations(&ls->decorations[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == ls->decoration_count || ls->decorations[lo].id != id ||
+	    ls->decorations[lo].member != member || ls->decorations[lo].decoration != decoration)
+		return 0;
+	*value = ls->decorations[lo].value;
+	for (size_t i = lo + 1; i < ls->decoration_count; i++) {
+		const struct id_decoration *d = &ls->decorations[i];
+
+		if (d->id != id || d->member != member || d->decoration != decoration)
+			break;
+		if (d->value != *value)
+			return -1;
+	}
+	return 1;
+}
+
+static bool has_decoration(const struct layout_state *ls, uint32_t id, uint32_t member,
+			   uint32_t decoration)
+{
+	uint32_t value;
+
+	return find_decoration(ls, id, member, decoration, &value) != 0;
+}
+
+static bool is_definition(uint32_t op)
+{
+	return (op >= OP_TYPE_BOOL && op <= OP_TYPE_POINTER) || op == OP_CONSTANT ||
+	       op == OP_SPEC_CONSTANT || op == OP_VARIABLE;
+}
+
+/* Result id of a definition: word 1 for types, word 2 for constants and variables. */
+static uint32_t def_result(const uint32_t *inst, uint32_t op)
+{
+	return (op == OP_CONSTANT || op == OP_SPEC_CONSTANT || op == OP_VARIABLE) ? inst[2] :
+										     inst[1];
+}
+
+/*
+ * Fills the tables from the module's declarations, which all precede its first function (the
+ * validator checked the layout of the module). Decoration groups are refused: what they apply
+ * would have to be resolved first, and no compiler we know emits them for Vulkan.
+ */
+static int collect_layout(const uint32_t *words, size_t word_count, struct layout_state *ls)
+{
+	size_t defs = 0, decorations = 0, end = SPV_HEADER_WORDS;
+
+	for (size_t at = SPV_HEADER_WORDS; at < word_count; at += words[at] >> 16) {
+		uint32_t op = words[at] & 0xffffu;
+
+		if (op == OP_FUNCTION)
+			break;
+		if (op == OP_GROUP_DECORATE || op == OP_GROUP_MEMBER_DECORATE) {
+			set_why(ls->why, "decoration groups (OpGroupDecorate) are not supported");
+			return -EINVAL;
+		}
+		if (is_definition(op))
+			defs++;
+		else if (op == OP_DECORATE || op == OP_MEMBER_DECORATE)
+			decorations++;
+		end = at + (words[at] >> 16);
+	}
+
+	ls->words = words;
+	ls->defs = calloc(defs ? defs : 1, sizeof(*ls->defs));
+	ls->struct_spans = calloc(defs ? defs : 1, sizeof(*ls->struct_spans));
+	ls->decorations = calloc(decorations ? decorations : 1, sizeof(*ls->decorations));
+	if (!ls->defs || !ls->struct_spans || !ls->decorations) {
+		set_why(ls->why, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t at = SPV_HEADER_WORDS; at < end; at += words[at] >> 16) {
+		const uint32_t *inst = &words[at];
+		uint32_t wc = inst[0] >> 16;
+		uint32_t op = inst[0] & 0xffffu;
+
+		if (is_definition(op)) {
+			ls->defs[ls->def_count].id = def_result(inst, op);
+			ls->defs[ls->def_count].at = (uint32_t)at;
+			ls->struct_spans[ls->def_count] = -2;
+			ls->def_count++;
+		} else if (op == OP_DECORATE) {
+			ls->decorations[ls->decoration_count++] = (struct id_decoration){
+				inst[1], NO_MEMBER, inst[2], wc > 3 ? inst[3] : 0 };
+		} else if (op == OP_MEMBER_DECORATE) {
+			ls->decorations[ls->decoration_count++] = (struct id_decoration){
+				inst[1], inst[2], inst[3], wc > 4 ? inst[4] : 0 };
+		}
+	}
+	qsort(ls->defs, ls->def_count, sizeof(*ls->defs), compare_defs);
+	qsort(ls->decorations, ls->decoration_count, sizeof(*ls->decorations),
+	      compare_decorations);
+	return 0;
+}
+
+static int64_t type_span(struct layout_state *ls, uint32_t id, uint32_t matrix_stride,
+			 bool row_major, unsigned depth);
+
+/* An explicitly laid out struct: the furthest any member reaches (Offset + its span). */
+static int64_t struct_span(struct layout_state *ls, const uint32_t *inst, size_t index,
+			   unsigned depth)
+{
+	uint32_t wc = inst[0] >> 16;
+	uint32_t id = inst[1];
+	int64_t span = 0;
+
+	if (ls->struct_spans[index] != -2)
+		return ls->struct_spans[index];
+	for (uint32_t m = 0; m + 2 < wc; m++) {
+		uint32_t offset, stride = 0, value;
+		int64_t member;
+
+		if (find_decoration(ls, id, m, DECORATION_OFFSET, &offset) != 1) {
+			set_why(ls->why, "push constant struct %%%u member %u has no single Offset",
+				id, m);
+			return -1;
+		}
+		if (find_decoration(ls, id, m, DECORATION_MATRIX_STRIDE, &value) == 1)
+			stride = value;
+		member = type_span(ls, inst[2 + m], stride,
+				   has_decoration(ls, id, m, DECORATION_ROW_MAJOR), depth + 1);
+		if (member < 0)
+			return -1;
+		if ((int64_t)offset + member > span)
+			span = (int64_t)offset + member;
+	}
+	if (span > SPAN_HUGE)
+		span = SPAN_HUGE;
+	ls->struct_spans[index] = span;
+	return span;
+}
+
+/*
+ * The bytes a value of type `id` spans inside a push constant block, or -1 with the reason set.
+ * Arrays and matrices count every element and column at its stride (the trailing padding of the
+ * last one included, as in a C struct); matrix_stride/row_major come from the enclosing struct
+ * member. Clamped to SPAN_HUGE, which fails the size limit anyway.
+ */
+static int64_t type_span(struct layout_state *ls, uint32_t id, uint32_t matrix_stride,
+			 bool row_major, unsigned depth)
+{
+	const uint32_t *inst, *length, *column;
+	uint32_t stride, count;
+	uint64_t elements;
+	size_t index;
+	int64_t span;
+
+	if (depth > LAYOUT_MAX_TYPE_DEPTH) {
+		set_why(ls->why, "push constant types nest deeper than %u", LAYOUT_MAX_TYPE_DEPTH);
+		return -1;
+	}
+	inst = find_def(ls, id, &index);
+	if (!inst) {
+		set_why(ls->why, "push constant member type %%%u is not defined", id);
+		return -1;
+	}
+	switch (inst[0] & 0xffffu) {
+	case OP_TYPE_INT:
+	case OP_TYPE_FLOAT:
+		return inst[2] / 8;
+	case OP_TYPE_VECTOR:
+		span = type_span(ls, inst[2], 0, false, depth + 1);
+		return span < 0 ? -1 : span * inst[3];
+	case OP_TYPE_MATRIX:
+		column = find_def(ls, inst[2], NULL);
+		if (matrix_stride == 0 || !column || (column[0] & 0xffffu) != OP_TYPE_VECTOR) {
+			set_why(ls->why, "push constant matrix %%%u without a MatrixStride", id);
+			return -1;
+		}
+		/* Column-major: one stride per column; row-major: one per row. */
+		count = row_major ? column[3] : inst[3];
+		return (int64_t)count * matrix_stride;
+	case OP_TYPE_ARRAY:
+		length = find_def(ls, inst[3], NULL);
+		if (!length || (length[0] & 0xffffu) != OP_CONSTANT) {
+			set_why(ls->why, "push constant array %%%u has a length that is not a "
+				"constant (specialization constants cannot size the layout)", id);
+			return -1;
+		}
+		elements = (length[0] >> 16) > 4 ? (uint64_t)length[3] | (uint64_t)length[4] << 32 :
+						   length[3];
+		if (find_decoration(ls, id, NO_MEMBER, DECORATION_ARRAY_STRIDE, &stride) != 1 ||
+		    stride == 0) {
+			set_why(ls->why, "push constant array %%%u without a single ArrayStride",
+				id);
+			return -1;
+		}
+		/* The element must be laid out too (no bool inside, for one). */
+		if (type_span(ls, inst[2], matrix_stride, row_major, depth + 1) < 0)
+			return -1;
+		if (elements > (uint64_t)SPAN_HUGE / stride)
+			return SPAN_HUGE;
+		return (int64_t)(elements * stride);
+	case OP_TYPE_STRUCT:
+		return struct_span(ls, inst, index, depth);
+	default:
+		set_why(ls->why, "push constant member type %%%u (opcode %u) has no explicit layout",
+			id, inst[0] & 0xffffu);
+		return -1;
+	}
+}
+
+/* A storage buffer variable: one descriptor of set 0, below binding 16. */
+static int check_storage_buffer(struct layout_state *ls, uint32_t var, uint32_t pointee,
+				uint32_t *mask)
+{
+	const uint32_t *type = find_def(ls, pointee, NULL);
+	uint32_t set, binding;
+	int found;
+
+	if (!type || (type[0] & 0xffffu) != OP_TYPE_STRUCT) {
+		set_why(ls->why, "storage buffer %%%u is an array of descriptors "
+			"(opendxg binds one buffer per binding)", var);
+		return -EINVAL;
+	}
+	found = find_decoration(ls, var, NO_MEMBER, DECORATION_DESCRIPTOR_SET, &set);
+	if (found != 1) {
+		set_why(ls->why, "storage buffer %%%u has %s DescriptorSet", var,
+			found ? "more than one" : "no");
+		return -EINVAL;
+	}
+	if (set != 0) {
+		set_why(ls->why, "storage buffer %%%u in descriptor set %u (only set 0 exists)",
+			var, set);
+		return -EINVAL;
+	}
+	found = find_decoration(ls, var, NO_MEMBER, DECORATION_BINDING, &binding);
+	if (found != 1) {
+		set_why(ls->why, "storage buffer %%%u has %s Binding", var,
+			found ? "more than one" : "no");
+		return -EINVAL;
+	}
+	if (binding >= LAYOUT_MAX_BINDINGS) {
+		set_why(ls->why, "storage buffer %%%u at binding %u (bindings 0..%u exist)", var,
+			binding, LAYOUT_MAX_BINDINGS - 1);
+		return -EINVAL;
+	}
+	*mask |= 1u << binding;
+	return 0;
+}
+
+/* One module-scope variable against the layout. */
+static int check_variable(struct layout_state *ls, const uint32_t *var_inst,
+			  struct spirv_info *info)
+{
+	uint32_t var = var_inst[2], sc = var_inst[3];
+	const uint32_t *pointer = find_def(ls, var_inst[1], NULL);
+	const uint32_t *pointee;
+	uint32_t pointee_id;
+	int64_t span;
+
+	if (!pointer || (pointer[0] & 0xffffu) != OP_TYPE_POINTER) {
+		set_why(ls->why, "variable %%%u does not have a pointer type", var);
+		return -EINVAL;
+	}
+	pointee_id = pointer[3];
+	pointee = find_def(ls, pointee_id, NULL);
+	switch (sc) {
+	case STORAGE_CLASS_STORAGE_BUFFER:
+		return check_storage_buffer(ls, var, pointee_id, &info->binding_mask);
+	case STORAGE_CLASS_UNIFORM:
+		/* SPIR-V 1.0 style storage buffers: Uniform storage class, BufferBlock struct. */
+		if (pointee && (pointee[0] & 0xffffu) == OP_TYPE_STRUCT &&
+		    has_decoration(ls, pointee_id, NO_MEMBER, DECORATION_BUFFER_BLOCK))
+			return check_storage_buffer(ls, var, pointee_id, &info->binding_mask);
+		if (pointee && (pointee[0] & 0xffffu) != OP_TYPE_STRUCT)
+			set_why(ls->why, "Uniform variable %%%u is an array of descriptors "
+				"(opendxg binds one storage buffer per binding)", var);
+		else
+			set_why(ls->why, "uniform buffer %%%u (Uniform + Block) is not supported: "
+				"opendxg binds storage buffers only", var);
+		return -EINVAL;
+	case STORAGE_CLASS_UNIFORM_CONSTANT:
+		set_why(ls->why, "UniformConstant variable %%%u (an image, sampler or similar) is "
+			"not supported: opendxg binds storage buffers only", var);
+		return -EINVAL;
+	case STORAGE_CLASS_PUSH_CONSTANT:
+		span = type_span(ls, pointee_id, 0, false, 0);
+		if (span < 0)
+			return -EINVAL;
+		if (span > LAYOUT_MAX_PUSH_CONSTANTS) {
+			set_why(ls->why, "push constant block of %lld bytes (at most %u)",
+				(long long)span, LAYOUT_MAX_PUSH_CONSTANTS);
+			return -EINVAL;
+		}
+		if ((uint32_t)span > info->push_constant_size)
+			info->push_constant_size = (uint32_t)span;
+		return 0;
+	default:
+		/* Input built-ins, Workgroup, Private: nothing bound from outside. */
+		return 0;
+	}
+}
+
+static int check_resources(const uint32_t *words, size_t word_count, struct spirv_info *info,
+			   char *why)
+{
+	struct layout_state ls = { .why = why };
+	int err;
+
+	err = collect_layout(words, word_count, &ls);
+	for (size_t i = 0; !err && i < ls.def_count; i++) {
+		const uint32_t *inst = words + ls.defs[i].at;
+
+		/* Defs come from before the first function: every variable here is global. */
+		if ((inst[0] & 0xffffu) == OP_VARIABLE && inst[3] != STORAGE_CLASS_FUNCTION)
+			err = check_variable(&ls, inst, info);
+	}
+	free(ls.defs);
+	free(ls.struct_spans);
+	free(ls.decorations);
+	return err;
+}
+
 int spirv_check(const void *code, size_t size, struct spirv_info *info, char *why)
 {
 	struct walk_state *st = NULL;
@@ -664,6 +1100,9 @@ int spirv_check(const void *code, size_t size, struct spirv_info *info, char *wh
 	if (err)
 		goto out;
 	resolve_local_sizes(words, word_count, st);
+	err = check_resources(words, word_count, &st->info, why);
+	if (err)
+		goto out;
 	if (info)
 		*info = st->info;
 out:

@@ -96,7 +96,8 @@ static bool has_device_extension(VkPhysicalDevice pd, const char *name)
 	return found;
 }
 
-static bool find_compute_queue_family(VkPhysicalDevice pd, uint32_t *family)
+static bool find_compute_queue_family(VkPhysicalDevice pd, uint32_t *family,
+				      uint32_t *timestamp_valid_bits)
 {
 	uint32_t count = 0;
 	VkQueueFamilyProperties *props;
@@ -123,6 +124,8 @@ static bool find_compute_queue_family(VkPhysicalDevice pd, uint32_t *family)
 			found = true;
 		}
 	}
+	if (found)
+		*timestamp_valid_bits = props[*family].timestampValidBits;
 	free(props);
 	return found;
 }
@@ -161,7 +164,8 @@ static bool describe_device(VkPhysicalDevice pd, uint64_t luid_seed, struct vk_a
 	vkGetPhysicalDeviceProperties2(pd, &props2);
 	limits = &props2.properties.limits;
 
-	if (!find_compute_queue_family(pd, &a->compute_queue_family)) {
+	if (!find_compute_queue_family(pd, &a->compute_queue_family,
+				       &a->timestamp_valid_bits)) {
 		log_warn("vulkan: skipping '%s': no compute queue family",
 			 props2.properties.deviceName);
 		return false;
@@ -183,6 +187,14 @@ static bool describe_device(VkPhysicalDevice pd, uint64_t luid_seed, struct vk_a
 	a->max_workgroup_invocations = limits->maxComputeWorkGroupInvocations;
 	a->max_shared_memory = limits->maxComputeSharedMemorySize;
 	a->timestamp_period_ns = limits->timestampPeriod;
+	for (int i = 0; i < 3; i++)
+		a->max_workgroup_count[i] = limits->maxComputeWorkGroupCount[i];
+	/* DISPATCH binding sizes are multiples of 4 (docs/cmdbuf.md). */
+	a->max_binding_size = limits->maxStorageBufferRange & ~3u;
+	a->max_push_constants = limits->maxPushConstantsSize;
+	/* A timestamp without a period to convert it is of no use to anyone. */
+	if (!(limits->timestampPeriod > 0.0f))
+		a->timestamp_valid_bits = 0;
 	a->subgroup_size = subgroup.subgroupSize;
 	memcpy(a->device_uuid, id.deviceUUID, sizeof(a->device_uuid));
 

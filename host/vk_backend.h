@@ -29,6 +29,11 @@ struct vk_adapter {
 	uint32_t max_shared_memory;
 	uint32_t subgroup_size;
 	float timestamp_period_ns;
+	/* Execution limits (opendxg_adapter_caps, cmdbuf_limits): one source for both. */
+	uint32_t max_workgroup_count[3];
+	uint32_t max_binding_size;	/* maxStorageBufferRange, rounded down to a multiple of 4 */
+	uint32_t max_push_constants;	/* maxPushConstantsSize */
+	uint32_t timestamp_valid_bits;	/* of compute_queue_family; 0: no timestamps */
 	uint8_t device_uuid[16];
 	uint64_t device_local_bytes;
 	bool external_memory_host;

@@ -27,7 +27,10 @@
 #define VK_STAGING_BYTES (4ull << 20)
 
 struct vk_device {
+	struct vk_adapter adapter;	/* what vk_backend found (vk_exec's limits): a copy */
+	VkInstance instance;
 	VkPhysicalDevice physical_device;
+	VkPhysicalDeviceLimits limits;
 	VkDevice device;
 	VkQueue queue;
 	VkCommandPool pool;
@@ -39,6 +42,7 @@ struct vk_device {
 	uint32_t max_allocation_count;	/* maxMemoryAllocationCount */
 	uint32_t spirv_features;
 	bool external_memory_host;
+	bool calibrated_timestamps;
 	char name[VK_ADAPTER_NAME_LEN];
 
 	/* Everything below is under `lock`. */
@@ -430,6 +434,7 @@ static void read_limits(struct vk_device *d)
 		if ((heap->flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) && heap->size > largest_heap)
 			largest_heap = heap->size;
 	}
+	d->limits = props.properties.limits;
 	d->max_allocation = maint3.maxMemoryAllocationSize;
 	d->max_allocation_count = props.properties.limits.maxMemoryAllocationCount;
 	d->max_buffer = d->max_allocation < largest_heap ? d->max_allocation : largest_heap;
@@ -438,9 +443,28 @@ static void read_limits(struct vk_device *d)
 	d->spirv_features |= subgroup_features(&subgroup);
 }
 
+static bool has_device_extension(VkPhysicalDevice pd, const char *name)
+{
+	VkExtensionProperties *props;
+	uint32_t count = 0;
+	bool found = false;
+
+	if (vkEnumerateDeviceExtensionProperties(pd, NULL, &count, NULL) != VK_SUCCESS || !count)
+		return false;
+	props = calloc(count, sizeof(*props));
+	if (!props)
+		return false;
+	if (vkEnumerateDeviceExtensionProperties(pd, NULL, &count, props) == VK_SUCCESS) {
+		for (uint32_t i = 0; i < count && !found; i++)
+			found = strcmp(props[i].extensionName, name) == 0;
+	}
+	free(props);
+	return found;
+}
+
 static int create_device(struct vk_device *d, const struct vk_adapter *adapter)
 {
-	const char *extensions[1];
+	const char *extensions[2];
 	uint32_t extension_count = 0;
 	const float priority = 1.0f;
 	VkDeviceQueueCreateInfo queue_info = {
@@ -468,6 +492,12 @@ static int create_device(struct vk_device *d, const struct vk_adapter *adapter)
 	if (adapter->external_memory_host) {
 		extensions[extension_count++] = VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME;
 		d->external_memory_host = true;
+	}
+	/* vk_exec_calibrate() pairs GPU and CLOCK_MONOTONIC timestamps with it, when it is there. */
+	if (has_device_extension(d->physical_device,
+				 VK_EXT_CALIBRATED_TIMESTAMPS_EXTENSION_NAME)) {
+		extensions[extension_count++] = VK_EXT_CALIBRATED_TIMESTAMPS_EXTENSION_NAME;
+		d->calibrated_timestamps = true;
 	}
 	info.pNext = &features;
 	info.enabledExtensionCount = extension_count;
@@ -554,6 +584,8 @@ int vk_device_open(const struct vk_adapter *adapter, VkInstance instance,
 	if (!d)
 		return -ENOMEM;
 	pthread_mutex_init(&d->lock, NULL);
+	d->adapter = *adapter;
+	d->instance = instance;
 	d->physical_device = adapter->physical_device;
 	memcpy(d->name, adapter->name, sizeof(d->name));
 	d->name[sizeof(d->name) - 1] = '\0';
@@ -589,6 +621,102 @@ uint32_t vk_device_spirv_features(const struct vk_device *d)
 	return d->spirv_features;
 }
 
+const struct vk_adapter *vk_device_adapter(const struct vk_device *d)
+{
+	return &d->adapter;
+}
+
+VkInstance vk_device_instance(const struct vk_device *d)
+{
+	return d->instance;
+}
+
+VkPhysicalDevice vk_device_physical(const struct vk_device *d)
+{
+	return d->physical_device;
+}
+
+VkDevice vk_device_handle(const struct vk_device *d)
+{
+	return d->device;
+}
+
+const VkPhysicalDeviceLimits *vk_device_limits(const struct vk_device *d)
+{
+	return &d->limits;
+}
+
+bool vk_device_has_external_memory_host(const struct vk_device *d)
+{
+	return d->external_memory_host;
+}
+
+bool vk_device_has_calibrated_timestamps(const struct vk_device *d)
+{
+	return d->calibrated_timestamps;
+}
+
+int vk_device_submit(struct vk_device *d, const VkSubmitInfo *submit, VkFence fence)
+{
+	VkResult res;
+	int err;
+
+	pthread_mutex_lock(&d->lock);
+	if (d->broken) {
+		pthread_mutex_unlock(&d->lock);
+		return -EIO;
+	}
+	res = vkQueueSubmit(d->queue, 1, submit, fence);
+	/* As in transfer_finish(): only out of memory surely leaves nothing submitted. */
+	err = note_result(d, res, "vkQueueSubmit", vk_errno(res) == -EIO);
+	pthread_mutex_unlock(&d->lock);
+	return err;
+}
+
+void vk_device_set_lost(struct vk_device *d)
+{
+	pthread_mutex_lock(&d->lock);
+	if (!d->broken)
+		log_error("vulkan: '%s': device lost: unusable from now on", d->name);
+	d->broken = true;
+	pthread_mutex_unlock(&d->lock);
+}
+
+bool vk_device_lost(struct vk_device *d)
+{
+	bool lost;
+
+	pthread_mutex_lock(&d->lock);
+	lost = d->broken;
+	pthread_mutex_unlock(&d->lock);
+	return lost;
+}
+
+int vk_device_count_allocation(struct vk_device *d)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&d->lock);
+	if (d->allocation_count >= d->max_allocation_count)
+		err = -ENOMEM;
+	else
+		d->allocation_count++;
+	pthread_mutex_unlock(&d->lock);
+	return err;
+}
+
+void vk_device_uncount_allocation(struct vk_device *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->allocation_count--;
+	pthread_mutex_unlock(&d->lock);
+}
+
+VkBuffer vk_buffer_handle(const struct vk_buffer *b)
+{
+	return b->buffer;
+}
+
 /* Called with the lock held. */
 static int fill_zero(struct vk_buffer *b)
 {
@@ -622,19 +750,14 @@ int vk_buffer_create(struct vk_device *d, uint64_t size, struct vk_buffer **out)
 	 * Going past maxMemoryAllocationCount (4096 on many GPUs) is invalid usage, not an error
 	 * the driver must report: the count is enforced here; every buffer is one allocation.
 	 */
-	pthread_mutex_lock(&d->lock);
-	if (d->allocation_count >= d->max_allocation_count) {
-		pthread_mutex_unlock(&d->lock);
+	err = vk_device_count_allocation(d);
+	if (err) {
 		free(b);
-		return -ENOMEM;
+		return err;
 	}
-	d->allocation_count++;
-	pthread_mutex_unlock(&d->lock);
 	err = create_bound_buffer(d, (size + 3) & ~(uint64_t)3, false, &b->buffer, &b->memory);
 	if (err) {
-		pthread_mutex_lock(&d->lock);
-		d->allocation_count--;
-		pthread_mutex_unlock(&d->lock);
+		vk_device_uncount_allocation(d);
 		free(b);
 		return err;
 	}
@@ -659,9 +782,7 @@ void vk_buffer_destroy(struct vk_buffer *b)
 	d = b->device;
 	vkDestroyBuffer(d->device, b->buffer, NULL);
 	vkFreeMemory(d->device, b->memory, NULL);
-	pthread_mutex_lock(&d->lock);
-	d->allocation_count--;
-	pthread_mutex_unlock(&d->lock);
+	vk_device_uncount_allocation(d);
 	free(b);
 }
 

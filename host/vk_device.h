@@ -16,6 +16,7 @@
 #ifndef DXGD_VK_DEVICE_H
 #define DXGD_VK_DEVICE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <vulkan/vulkan.h>
@@ -42,7 +43,8 @@ uint64_t vk_device_max_buffer(const struct vk_device *d);
 uint32_t vk_device_spirv_features(const struct vk_device *d);
 
 /*
- * A device-local buffer of `size` bytes (>= 1), every byte zero when this returns 0. Sizes above
+ * A device-local buffer of `size` bytes (>= 1), every byte zero when this returns 0. Its usage
+ * includes storage (dispatch bindings) and transfers (copy, fill, timestamp read-back). Sizes above
  * vk_device_max_buffer() are -ENOMEM. Buffers must be destroyed before their device is closed.
  */
 int vk_buffer_create(struct vk_device *d, uint64_t size, struct vk_buffer **out);
@@ -56,5 +58,34 @@ uint64_t vk_buffer_size(const struct vk_buffer *b);
  */
 int vk_buffer_read(struct vk_buffer *b, uint64_t offset, void *dst, uint64_t len);
 int vk_buffer_write(struct vk_buffer *b, uint64_t offset, const void *src, uint64_t len);
+
+/*
+ * For vk_exec.c, which records its own work on the same device and queue. The handles stay valid
+ * until vk_device_close(); the adapter is a copy of the one the device was opened on.
+ */
+const struct vk_adapter *vk_device_adapter(const struct vk_device *d);
+VkInstance vk_device_instance(const struct vk_device *d);
+VkPhysicalDevice vk_device_physical(const struct vk_device *d);
+VkDevice vk_device_handle(const struct vk_device *d);
+const VkPhysicalDeviceLimits *vk_device_limits(const struct vk_device *d);
+bool vk_device_has_external_memory_host(const struct vk_device *d);
+bool vk_device_has_calibrated_timestamps(const struct vk_device *d);	/* enabled */
+VkBuffer vk_buffer_handle(const struct vk_buffer *b);
+
+/*
+ * vkQueueSubmit of one batch on the device's queue, serialized with the transfers above (the
+ * queue is externally synchronized). -EIO once the device is lost or a submission failed in a
+ * way that may have left work in flight; -ENOMEM when nothing was submitted.
+ */
+int vk_device_submit(struct vk_device *d, const VkSubmitInfo *submit, VkFence fence);
+/* Marks the device lost (a fence wait said so): every later transfer and submit is -EIO. */
+void vk_device_set_lost(struct vk_device *d);
+bool vk_device_lost(struct vk_device *d);
+/*
+ * Every VkDeviceMemory on the device counts against maxMemoryAllocationCount, including memory
+ * vk_exec imports: count it here first (-ENOMEM at the limit), uncount it once freed.
+ */
+int vk_device_count_allocation(struct vk_device *d);
+void vk_device_uncount_allocation(struct vk_device *d);
 
 #endif /* DXGD_VK_DEVICE_H */

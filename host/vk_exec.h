@@ -16,9 +16,11 @@
  *
  * Threads: all functions are called from one thread (the worker's loop), except that a private
  * completion thread waits for the device and writes 1 to the caller's eventfd each time a job
- * completed; the loop then collects completions with vk_exec_reap(). Functions return 0 or a
- * negative errno: -ENOMEM, -EINVAL (a program the device cannot run), -EOPNOTSUPP, -EIO (the
- * driver failed or the device was lost).
+ * completed; the loop then collects completions with vk_exec_reap(). A job becomes reapable
+ * before its signal is written: after reading the eventfd's count, at least that many more
+ * completions can be reaped (a reap may also find jobs whose signal is still to come).
+ * Functions return 0 or a negative errno: -ENOMEM, -EINVAL (a program the device cannot run),
+ * -EOPNOTSUPP, -EIO (the driver failed or the device was lost).
  */
 #ifndef DXGD_VK_EXEC_H
 #define DXGD_VK_EXEC_H
@@ -46,7 +48,10 @@ struct vk_exec_setup {
 };
 
 int vk_exec_open(struct vk_device *d, const struct vk_exec_setup *setup, struct vk_exec **out);
-/* Waits for every submitted job, then releases everything (reaped or not). */
+/*
+ * Waits for every submitted job, then releases everything (reaped or not). The caller's program
+ * references must be dropped first, and the vk_device closed only after this.
+ */
 void vk_exec_close(struct vk_exec *x);
 
 /* The device's limits for cmdbuf_parse(). */
@@ -72,6 +77,8 @@ void vk_program_unref(struct vk_program *p);
 int vk_program_entry(const struct vk_program *p, const char *name);
 /* Bit n: the module uses storage buffer binding n of set 0. */
 uint32_t vk_program_binding_mask(const struct vk_program *p);
+/* Programs created and not yet freed (references held by callers or by unreaped jobs). */
+uint32_t vk_exec_live_programs(const struct vk_exec *x);
 
 /* Device memory a job operation names: a buffer, or the heap when `buffer` is NULL. */
 struct vk_ref {
@@ -123,7 +130,13 @@ struct vk_job {
  * Records and submits a job. On return the caller may free `job` and its ops: the job keeps
  * references to its programs until it is reaped. Buffers and heap pages it names must stay
  * alive until then (exec.c waits with vk_exec_wait_idle() before it frees any). Returns 0, or an
- * error and nothing was submitted.
+ * error and nothing was submitted. As a backstop to exec.c's checks, every operation is checked
+ * before anything is recorded (-EINVAL): ranges inside their buffer or the heap, no overlapping
+ * copy, FILL offset and size multiples of 4, TIMESTAMP destinations 8-aligned (and timestamps
+ * supported), group counts within the device's limits, binding offsets multiples of
+ * minStorageBufferOffsetAlignment (OPENDXG_CMD_BINDING_ALIGN always is), bindings exactly the
+ * program's mask, an entry index the program has. A heap reference without a usable heap is
+ * -EOPNOTSUPP; a lost device -EIO.
  */
 int vk_exec_submit(struct vk_exec *x, const struct vk_job *job);
 
@@ -140,7 +153,18 @@ uint32_t vk_exec_pending(const struct vk_exec *x);
 /* Blocks until every submitted job completed (they still have to be reaped). */
 void vk_exec_wait_idle(struct vk_exec *x);
 
-/* A GPU timestamp and CLOCK_MONOTONIC taken together (ticks of vk_exec_timestamp_period()). */
+/*
+ * A GPU timestamp and CLOCK_MONOTONIC taken together (ticks of vk_exec_timestamp_period()).
+ * With VK_EXT_calibrated_timestamps (both clocks offered) the driver samples the pair; without,
+ * vk_exec_calibrate_with_job() does. -EOPNOTSUPP: the device has no timestamps.
+ */
 int vk_exec_calibrate(struct vk_exec *x, uint64_t *gpu_ticks, uint64_t *host_ns);
+/*
+ * The fallback, public so tests reach it on drivers that have the extension: waits for every
+ * submitted job, then runs a job that only writes a timestamp; host_ns is the middle of the
+ * interval from just before vkQueueSubmit to the fence wait's return, so it is off by up to
+ * half that interval (microseconds, a scheduler tick when the host is busy).
+ */
+int vk_exec_calibrate_with_job(struct vk_exec *x, uint64_t *gpu_ticks, uint64_t *host_ns);
 
 #endif /* DXGD_VK_EXEC_H */

@@ -592,6 +592,274 @@ static int decode_update_gpu_va(const unsigned char *b, uint32_t size, struct dx
 	return 0;
 }
 
+/* ---- 0x05xx synchronization objects ---- */
+
+static int decode_create_sync_object(const unsigned char *b, uint32_t size,
+				     struct dxgw_request *req)
+{
+	uint32_t type = GET32(struct dxgw_create_sync_object_req, type);
+	uint32_t flags = GET32(struct dxgw_create_sync_object_req, flags);
+	uint64_t value0 = GET64(struct dxgw_create_sync_object_req, value0);
+	uint64_t value1 = GET64(struct dxgw_create_sync_object_req, value1);
+	bool ok;
+
+	(void)size;
+	if (GET32(struct dxgw_create_sync_object_req, reserved0) != 0)
+		return -EINVAL;
+	if (flags & ~DXGW_SYNC_OBJECT_FLAGS)
+		return -EINVAL;
+	/* Values a type does not use are MBZ. */
+	switch (type) {
+	case D3DDDI_SYNCHRONIZATION_MUTEX:
+		ok = value0 <= 1 && value1 == 0;
+		break;
+	case D3DDDI_SEMAPHORE:
+		ok = value0 >= 1 && value0 <= INT32_MAX && value1 <= value0;
+		break;
+	case D3DDDI_FENCE:
+	case D3DDDI_MONITORED_FENCE:
+		ok = value1 == 0;
+		break;
+	case D3DDDI_CPU_NOTIFICATION:
+		ok = value0 == 0 && value1 == 0;
+		break;
+	default:	/* PERIODIC_MONITORED_FENCE needs a display; the rest do not exist */
+		ok = false;
+		break;
+	}
+	if (!ok)
+		return -EINVAL;
+	req->create_sync_object.device = GET32(struct dxgw_create_sync_object_req, device);
+	req->create_sync_object.type = type;
+	req->create_sync_object.flags = flags;
+	req->create_sync_object.value0 = value0;
+	req->create_sync_object.value1 = value1;
+	return 0;
+}
+
+/*
+ * A handle list of `count` entries at `offset`, then `values` u64 values: the body must end
+ * exactly there. Returns the list end (where the values start), or 0 when the body does not fit.
+ */
+static uint32_t list_then_values(const unsigned char *b, uint32_t size, uint32_t offset,
+				 uint32_t count, uint32_t values)
+{
+	uint32_t end = offset + dxgw_list_bytes(count);
+
+	/* count and values are bounded by DXGW_MAX_QUEUES/_SYNC_OBJECTS: no overflow. */
+	if (size != end + values * 8u || !list_ok(b + offset, count))
+		return 0;
+	return end;
+}
+
+static int decode_signal_from_cpu(const unsigned char *b, uint32_t size, struct dxgw_request *req)
+{
+	const uint32_t fixed = sizeof(struct dxgw_signal_from_cpu_req);
+	uint32_t count = GET32(struct dxgw_signal_from_cpu_req, count);
+	uint32_t flags = GET32(struct dxgw_signal_from_cpu_req, flags);
+	uint32_t end;
+
+	if (GET32(struct dxgw_signal_from_cpu_req, reserved0) != 0)
+		return -EINVAL;
+	if (count == 0 || count > DXGW_MAX_SYNC_OBJECTS ||
+	    (flags & ~DXGW_SIGNAL_FROM_CPU_FLAGS_MASK))
+		return -EINVAL;
+	end = list_then_values(b, size, fixed, count, count);
+	if (!end)
+		return -EINVAL;
+	req->signal_from_cpu.device = GET32(struct dxgw_signal_from_cpu_req, device);
+	req->signal_from_cpu.count = count;
+	req->signal_from_cpu.flags = flags;
+	req->signal_from_cpu.handles = b + fixed;
+	req->signal_from_cpu.values = b + end;
+	return 0;
+}
+
+static int decode_get_fence_slots(const unsigned char *b, uint32_t size, struct dxgw_request *req)
+{
+	uint32_t count = GET32(struct dxgw_get_fence_slots_req, count);
+
+	if (count == 0 || count > DXGW_MAX_SYNC_OBJECTS)
+		return -EINVAL;
+	req->get_fence_slots.device = GET32(struct dxgw_get_fence_slots_req, device);
+	req->get_fence_slots.count = count;
+	return take_list(b, size, sizeof(struct dxgw_get_fence_slots_req), count,
+			 &req->get_fence_slots.handles);
+}
+
+static int decode_signal_on_queue(const unsigned char *b, uint32_t size, struct dxgw_request *req)
+{
+	const uint32_t fixed = sizeof(struct dxgw_signal_on_queue_req);
+	uint32_t queues = GET32(struct dxgw_signal_on_queue_req, queue_count);
+	uint32_t objects = GET32(struct dxgw_signal_on_queue_req, object_count);
+	uint32_t flags = GET32(struct dxgw_signal_on_queue_req, flags);
+	uint32_t objects_at, values_at;
+
+	if (GET32(struct dxgw_signal_on_queue_req, reserved0) != 0)
+		return -EINVAL;
+	if (queues == 0 || queues > DXGW_MAX_QUEUES || objects == 0 ||
+	    objects > DXGW_MAX_SYNC_OBJECTS || (flags & ~DXGW_SIGNAL_ON_QUEUE_FLAGS_MASK))
+		return -EINVAL;
+	objects_at = fixed + dxgw_list_bytes(queues);
+	if (size < objects_at || !list_ok(b + fixed, queues))
+		return -EINVAL;
+	values_at = list_then_values(b, size, objects_at, objects, objects);
+	if (!values_at)
+		return -EINVAL;
+	req->signal_on_queue.queue_count = queues;
+	req->signal_on_queue.object_count = objects;
+	req->signal_on_queue.flags = flags;
+	req->signal_on_queue.queues = b + fixed;
+	req->signal_on_queue.objects = b + objects_at;
+	req->signal_on_queue.values = b + values_at;
+	return 0;
+}
+
+static int decode_wait_on_queue(const unsigned char *b, uint32_t size, struct dxgw_request *req)
+{
+	const uint32_t fixed = sizeof(struct dxgw_wait_on_queue_req);
+	uint32_t objects = GET32(struct dxgw_wait_on_queue_req, object_count);
+	uint32_t end;
+
+	if (objects == 0 || objects > DXGW_MAX_SYNC_OBJECTS)
+		return -EINVAL;
+	end = list_then_values(b, size, fixed, objects, objects);
+	if (!end)
+		return -EINVAL;
+	req->wait_on_queue.queue = GET32(struct dxgw_wait_on_queue_req, queue);
+	req->wait_on_queue.object_count = objects;
+	req->wait_on_queue.objects = b + fixed;
+	req->wait_on_queue.values = b + end;
+	return 0;
+}
+
+/* ---- 0x06xx execution ---- */
+
+static int decode_create_hw_queue(const unsigned char *b, uint32_t size, struct dxgw_request *req)
+{
+	const uint32_t fixed = sizeof(struct dxgw_create_hw_queue_req);
+	uint32_t flags = GET32(struct dxgw_create_hw_queue_req, flags);
+	uint32_t priv_size = GET32(struct dxgw_create_hw_queue_req, priv_size);
+
+	if (GET32(struct dxgw_create_hw_queue_req, reserved0) != 0)
+		return -EINVAL;
+	if ((flags & ~DXGW_CREATE_HW_QUEUE_FLAGS_MASK) || priv_size > DXGW_MAX_HWQUEUE_PRIV)
+		return -EINVAL;
+	if (size != fixed + priv_size)
+		return -EINVAL;
+	req->create_hw_queue.context = GET32(struct dxgw_create_hw_queue_req, context);
+	req->create_hw_queue.flags = flags;
+	req->create_hw_queue.priv_size = priv_size;
+	req->create_hw_queue.priv = priv_size ? b + fixed : NULL;
+	return 0;
+}
+
+static int decode_submit(const unsigned char *b, uint32_t size, struct dxgw_request *req)
+{
+	uint32_t flags = GET32(struct dxgw_submit_req, flags);
+	uint32_t length = GET32(struct dxgw_submit_req, length);
+	uint64_t va = GET64(struct dxgw_submit_req, command_buffer);
+
+	(void)size;
+	if (GET32(struct dxgw_submit_req, reserved0) != 0)
+		return -EINVAL;
+	if (flags & ~DXGW_SUBMIT_FLAGS_MASK)
+		return -EINVAL;
+	/* 0 is never a GPU VA (wire.h). */
+	if (length < OPENDXG_CMD_HEADER_SIZE || length > OPENDXG_CMD_MAX_SIZE || va == 0)
+		return -EINVAL;
+	req->submit.queue = GET32(struct dxgw_submit_req, queue);
+	req->submit.flags = flags;
+	req->submit.command_buffer = va;
+	req->submit.length = length;
+	req->submit.progress_fence_value = GET64(struct dxgw_submit_req, progress_fence_value);
+	return 0;
+}
+
+static int decode_scheduling_priority(const unsigned char *b, uint32_t size,
+				      struct dxgw_request *req)
+{
+	int32_t priority = (int32_t)GET32(struct dxgw_scheduling_priority_req, priority);
+	uint32_t in_process = GET32(struct dxgw_scheduling_priority_req, in_process);
+
+	(void)size;
+	if (GET32(struct dxgw_scheduling_priority_req, reserved0) != 0 || in_process > 1)
+		return -EINVAL;
+	/* GET reads the priority: the request's is MBZ. */
+	if (req->opcode == DXGW_OP_GET_SCHEDULING_PRIORITY ? priority != 0 :
+	    priority < DXGW_PRIORITY_MIN || priority > DXGW_PRIORITY_MAX)
+		return -EINVAL;
+	req->scheduling_priority.context = GET32(struct dxgw_scheduling_priority_req, context);
+	req->scheduling_priority.priority = priority;
+	req->scheduling_priority.in_process = in_process;
+	return 0;
+}
+
+static int decode_get_device_state(const unsigned char *b, uint32_t size,
+				   struct dxgw_request *req)
+{
+	uint32_t type = GET32(struct dxgw_get_device_state_req, state_type);
+
+	(void)size;
+	if (type != D3DKMT_DEVICESTATE_EXECUTION && type != D3DKMT_DEVICESTATE_PAGE_FAULT)
+		return -EINVAL;
+	req->get_device_state.device = GET32(struct dxgw_get_device_state_req, device);
+	req->get_device_state.state_type = type;
+	return 0;
+}
+
+static int decode_mark_device_error(const unsigned char *b, uint32_t size,
+				    struct dxgw_request *req)
+{
+	uint32_t reason = GET32(struct dxgw_mark_device_error_req, reason);
+
+	(void)size;
+	if (reason != D3DKMT_DEVICE_ERROR_REASON_GENERIC &&
+	    reason != D3DKMT_DEVICE_ERROR_REASON_DRIVER_ERROR)
+		return -EINVAL;
+	req->mark_device_error.device = GET32(struct dxgw_mark_device_error_req, device);
+	req->mark_device_error.reason = reason;
+	return 0;
+}
+
+static int decode_clock_calibration(const unsigned char *b, uint32_t size,
+				    struct dxgw_request *req)
+{
+	(void)size;
+	/* opendxg adapters have one node. */
+	if (GET32(struct dxgw_clock_calibration_req, node_ordinal) != 0)
+		return -EINVAL;
+	req->clock_calibration.adapter = GET32(struct dxgw_clock_calibration_req, adapter);
+	return 0;
+}
+
+static int decode_escape(const unsigned char *b, uint32_t size, struct dxgw_request *req)
+{
+	const uint32_t fixed = sizeof(struct dxgw_escape_req);
+	uint32_t type = GET32(struct dxgw_escape_req, type);
+	uint32_t flags = GET32(struct dxgw_escape_req, flags);
+	uint32_t priv_size = GET32(struct dxgw_escape_req, priv_size);
+	const unsigned char *priv = b + fixed;
+
+	if (type != D3DKMT_ESCAPE_DRIVERPRIVATE || (flags & ~DXGW_ESCAPE_FLAGS_MASK))
+		return -EINVAL;
+	if (priv_size < sizeof(struct opendxg_escape_header) || priv_size > DXGW_MAX_ESCAPE_DATA ||
+	    size != fixed + priv_size)
+		return -EINVAL;
+	/* The escape header's size is the whole escape data: it must say what the message says. */
+	if (dxg_get_le32(priv + offsetof(struct opendxg_escape_header, size)) != priv_size)
+		return -EINVAL;
+	req->escape.adapter = GET32(struct dxgw_escape_req, adapter);
+	req->escape.device = GET32(struct dxgw_escape_req, device);
+	req->escape.context = GET32(struct dxgw_escape_req, context);
+	req->escape.type = type;
+	req->escape.flags = flags;
+	req->escape.priv_size = priv_size;
+	req->escape.priv = priv;
+	req->escape.code = dxg_get_le32(priv + offsetof(struct opendxg_escape_header, code));
+	return 0;
+}
+
 static const struct opcode_desc opcodes[] = {
 	{ DXGW_OP_CONNECT, "CONNECT", false, sizeof(struct dxgw_connect_req), false,
 	  decode_connect },
@@ -649,6 +917,34 @@ static const struct opcode_desc opcodes[] = {
 	  decode_free_gpu_va },
 	{ DXGW_OP_UPDATE_GPU_VA, "UPDATE_GPU_VA", true, sizeof(struct dxgw_update_gpu_va_req),
 	  true, decode_update_gpu_va },
+	{ DXGW_OP_CREATE_SYNC_OBJECT, "CREATE_SYNC_OBJECT", true,
+	  sizeof(struct dxgw_create_sync_object_req), false, decode_create_sync_object },
+	{ DXGW_OP_DESTROY_SYNC_OBJECT, "DESTROY_SYNC_OBJECT", true, sizeof(struct dxgw_destroy_req),
+	  false, decode_destroy },
+	{ DXGW_OP_SIGNAL_FROM_CPU, "SIGNAL_FROM_CPU", true,
+	  sizeof(struct dxgw_signal_from_cpu_req), true, decode_signal_from_cpu },
+	{ DXGW_OP_GET_FENCE_SLOTS, "GET_FENCE_SLOTS", true, sizeof(struct dxgw_get_fence_slots_req),
+	  true, decode_get_fence_slots },
+	{ DXGW_OP_SIGNAL_ON_QUEUE, "SIGNAL_ON_QUEUE", true,
+	  sizeof(struct dxgw_signal_on_queue_req), true, decode_signal_on_queue },
+	{ DXGW_OP_WAIT_ON_QUEUE, "WAIT_ON_QUEUE", true, sizeof(struct dxgw_wait_on_queue_req), true,
+	  decode_wait_on_queue },
+	{ DXGW_OP_CREATE_HW_QUEUE, "CREATE_HW_QUEUE", true, sizeof(struct dxgw_create_hw_queue_req),
+	  true, decode_create_hw_queue },
+	{ DXGW_OP_DESTROY_HW_QUEUE, "DESTROY_HW_QUEUE", true, sizeof(struct dxgw_destroy_req), false,
+	  decode_destroy },
+	{ DXGW_OP_SUBMIT, "SUBMIT", true, sizeof(struct dxgw_submit_req), false, decode_submit },
+	{ DXGW_OP_SET_SCHEDULING_PRIORITY, "SET_SCHEDULING_PRIORITY", true,
+	  sizeof(struct dxgw_scheduling_priority_req), false, decode_scheduling_priority },
+	{ DXGW_OP_GET_SCHEDULING_PRIORITY, "GET_SCHEDULING_PRIORITY", true,
+	  sizeof(struct dxgw_scheduling_priority_req), false, decode_scheduling_priority },
+	{ DXGW_OP_GET_DEVICE_STATE, "GET_DEVICE_STATE", true,
+	  sizeof(struct dxgw_get_device_state_req), false, decode_get_device_state },
+	{ DXGW_OP_MARK_DEVICE_ERROR, "MARK_DEVICE_ERROR", true,
+	  sizeof(struct dxgw_mark_device_error_req), false, decode_mark_device_error },
+	{ DXGW_OP_QUERY_CLOCK_CALIBRATION, "QUERY_CLOCK_CALIBRATION", true,
+	  sizeof(struct dxgw_clock_calibration_req), false, decode_clock_calibration },
+	{ DXGW_OP_ESCAPE, "ESCAPE", true, sizeof(struct dxgw_escape_req), true, decode_escape },
 };
 
 static const struct opcode_desc *find_opcode(uint16_t opcode)

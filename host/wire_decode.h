@@ -52,6 +52,18 @@
 	 D3DDDIGPUVA_PROTECTION_ZERO | D3DDDIGPUVA_PROTECTION_NO_ACCESS | \
 	 D3DDDIGPUVA_PROTECTION_SYSTEM_USE_ONLY)
 #define DXGW_UPDATE_GPU_VA_FLAGS_MASK D3DKMT_UPDATEGPUVIRTUALADDRESS_FLAG_DO_NOT_WAIT
+#define DXGW_SIGNAL_FROM_CPU_FLAGS_MASK D3DDDICB_SIGNAL_FLAG_ALLOW_FENCE_REWIND
+/* ENQUEUE_CPU_EVENT is the guest driver's business, INTERNAL0 nobody's: both -EINVAL. */
+#define DXGW_SIGNAL_ON_QUEUE_FLAGS_MASK \
+	(D3DDDICB_SIGNAL_FLAG_SIGNAL_AT_SUBMISSION | D3DDDICB_SIGNAL_FLAG_ALLOW_FENCE_REWIND)
+#define DXGW_CREATE_HW_QUEUE_FLAGS_MASK D3DDDI_CREATEHWQUEUE_FLAG_DISABLE_GPU_TIMEOUT
+#define DXGW_SUBMIT_FLAGS_MASK D3DKMT_SUBMITCOMMAND_FLAG_NULL_RENDERING
+/* Every defined d3dddi_escapeflags bit (bit 4 is reserved). */
+#define DXGW_ESCAPE_FLAGS_MASK \
+	(D3DDDI_ESCAPE_FLAG_HARDWARE_ACCESS | D3DDDI_ESCAPE_FLAG_DEVICE_STATUS_QUERY | \
+	 D3DDDI_ESCAPE_FLAG_CHANGE_FRAME_LATENCY | D3DDDI_ESCAPE_FLAG_NO_ADAPTER_SYNCHRONIZATION | \
+	 D3DDDI_ESCAPE_FLAG_VIRTUAL_MACHINE_DATA | D3DDDI_ESCAPE_FLAG_DRIVER_KNOWN_ESCAPE | \
+	 D3DDDI_ESCAPE_FLAG_DRIVER_COMMON_ESCAPE)
 
 /* The bytes a list of `count` u32 handles or values occupies on the wire (zero padded to 8). */
 static inline uint32_t dxgw_list_bytes(uint32_t count)
@@ -68,6 +80,12 @@ static inline uint32_t dxgw_pad8(uint32_t bytes)
 static inline uint32_t dxgw_list_get(const unsigned char *list, uint32_t i)
 {
 	return dxg_get_le32(list + (size_t)i * 4u);
+}
+
+/* Element i of a u64 value list that the decoder has already bounded. */
+static inline uint64_t dxgw_value_get(const unsigned char *values, uint32_t i)
+{
+	return dxg_get_le64(values + (size_t)i * 8u);
 }
 
 /* One CREATE_ALLOCATION descriptor, host endian (validated by the decoder). */
@@ -120,7 +138,7 @@ struct dxgw_request {
 		} create_device;
 		struct {
 			uint32_t handle;
-		} destroy;	/* DESTROY_DEVICE, DESTROY_CONTEXT */
+		} destroy;	/* the DESTROY_* opcodes with struct dxgw_destroy_req */
 		struct {
 			uint32_t device;
 			uint32_t node_ordinal;
@@ -243,6 +261,84 @@ struct dxgw_request {
 			uint32_t flags;
 			const unsigned char *ops;
 		} update_gpu_va;
+		/*
+		 * Synchronization and execution opcodes. Handle lists hold exactly their count
+		 * (dxgw_list_get()), value lists as many u64 (dxgw_value_get()).
+		 */
+		struct {
+			uint32_t device;
+			uint32_t type;			/* MUTEX..MONITORED_FENCE, not PERIODIC */
+			uint32_t flags;			/* within DXGW_SYNC_OBJECT_FLAGS */
+			/* MUTEX: 0 or 1; SEMAPHORE: max 1..INT32_MAX and initial <= max; else 0 */
+			uint64_t value0;
+			uint64_t value1;
+		} create_sync_object;
+		struct {
+			uint32_t device;
+			uint32_t count;			/* 1..DXGW_MAX_SYNC_OBJECTS */
+			uint32_t flags;
+			const unsigned char *handles;
+			const unsigned char *values;
+		} signal_from_cpu;
+		struct {
+			uint32_t device;
+			uint32_t count;			/* 1..DXGW_MAX_SYNC_OBJECTS */
+			const unsigned char *handles;
+		} get_fence_slots;
+		struct {
+			uint32_t queue_count;		/* 1..DXGW_MAX_QUEUES */
+			uint32_t object_count;		/* 1..DXGW_MAX_SYNC_OBJECTS */
+			uint32_t flags;
+			const unsigned char *queues;
+			const unsigned char *objects;
+			const unsigned char *values;
+		} signal_on_queue;
+		struct {
+			uint32_t queue;
+			uint32_t object_count;		/* 1..DXGW_MAX_SYNC_OBJECTS */
+			const unsigned char *objects;
+			const unsigned char *values;
+		} wait_on_queue;
+		struct {
+			uint32_t context;
+			uint32_t flags;
+			uint32_t priv_size;		/* 0..DXGW_MAX_HWQUEUE_PRIV */
+			const unsigned char *priv;	/* NULL if 0 */
+		} create_hw_queue;
+		struct {
+			uint32_t queue;
+			uint32_t flags;
+			uint64_t command_buffer;	/* not 0 */
+			uint32_t length;	/* OPENDXG_CMD_HEADER_SIZE..OPENDXG_CMD_MAX_SIZE */
+			uint64_t progress_fence_value;
+		} submit;
+		struct {
+			uint32_t context;
+			int32_t priority;		/* SET: -7..7; GET: 0 */
+			uint32_t in_process;		/* 0 or 1 */
+		} scheduling_priority;
+		struct {
+			uint32_t device;
+			uint32_t state_type;		/* EXECUTION or PAGE_FAULT */
+		} get_device_state;
+		struct {
+			uint32_t device;
+			uint32_t reason;		/* GENERIC or DRIVER_ERROR */
+		} mark_device_error;
+		struct {
+			uint32_t adapter;
+		} clock_calibration;		/* node_ordinal was 0 */
+		struct {
+			uint32_t adapter;
+			uint32_t device;
+			uint32_t context;
+			uint32_t type;			/* D3DKMT_ESCAPE_DRIVERPRIVATE */
+			uint32_t flags;
+			uint32_t priv_size;		/* 8..DXGW_MAX_ESCAPE_DATA */
+			/* Starts with a struct opendxg_escape_header whose size is priv_size. */
+			const unsigned char *priv;
+			uint32_t code;			/* the header's */
+		} escape;
 	};
 };
 

@@ -7,6 +7,12 @@
  * records are copied out of the ring once (dxg_ring_consume) and validated by wire_decode.c
  * before anything acts on them; a ring whose indices or framing are impossible marks the VM
  * broken for good (no more ring access) while the worker keeps answering the broker.
+ *
+ * GPU work completes asynchronously: vk_exec's completion thread writes the VM's notify eventfd
+ * (exec.h), which this loop watches; on a wake-up it reaps completions, writes fences and runs
+ * the queue items they unblocked. Whenever a fence slot changed the guest gets a DXG_VECTOR_RING
+ * interrupt, so its fence waiters look again. Nothing on the GPU side ever blocks the ring
+ * service, except the waits for jobs in flight that destroying their memory or queue needs.
  */
 #include "worker.h"
 
@@ -33,6 +39,7 @@
 #include <opendxg/wire.h>
 
 #include "broker_proto.h"
+#include "exec.h"
 #include "log.h"
 #include "memory.h"
 #include "objects.h"
@@ -62,12 +69,14 @@ struct worker_options {
 	uint32_t poll_us;
 	enum dxg_log_level log_level;
 	struct vm_memory_quota quota;
+	struct dxg_vm_limits limits;	/* object limits; the execution ones are configurable */
 };
 
 enum epoll_tag {
 	TAG_DOORBELL = 0,	/* + vector */
 	TAG_BROKER = DXG_VECTORS,
 	TAG_SIGNAL,
+	TAG_EXEC,		/* job completions (exec_notify_fd()) */
 };
 
 enum serve_result {
@@ -175,7 +184,8 @@ static bool parse_options(int argc, char **argv, struct worker_options *opt)
 	enum {
 		OPT_WORKER = 1000, OPT_VM_NAME, OPT_GENERATION, OPT_REGION_FD, OPT_BROKER_FD,
 		OPT_DOORBELL_FDS, OPT_LUID_SEED, OPT_LOG_LEVEL, OPT_POLL_US, OPT_QUOTA_BYTES,
-		OPT_MAX_ALLOCATIONS, OPT_MAX_GPUVA_ENTRIES,
+		OPT_MAX_ALLOCATIONS, OPT_MAX_GPUVA_ENTRIES, OPT_MAX_SYNC_OBJECTS, OPT_MAX_HW_QUEUES,
+		OPT_MAX_QUEUE_ITEMS, OPT_MAX_VM_QUEUE_ITEMS, OPT_MAX_QUEUED_BYTES,
 	};
 	static const struct option longopts[] = {
 		{ "worker", no_argument, NULL, OPT_WORKER },
@@ -190,9 +200,15 @@ static bool parse_options(int argc, char **argv, struct worker_options *opt)
 		{ "quota-bytes", required_argument, NULL, OPT_QUOTA_BYTES },
 		{ "max-allocations", required_argument, NULL, OPT_MAX_ALLOCATIONS },
 		{ "max-gpuva-entries", required_argument, NULL, OPT_MAX_GPUVA_ENTRIES },
+		{ "max-sync-objects", required_argument, NULL, OPT_MAX_SYNC_OBJECTS },
+		{ "max-hw-queues", required_argument, NULL, OPT_MAX_HW_QUEUES },
+		{ "max-queue-items", required_argument, NULL, OPT_MAX_QUEUE_ITEMS },
+		{ "max-vm-queue-items", required_argument, NULL, OPT_MAX_VM_QUEUE_ITEMS },
+		{ "max-queued-bytes", required_argument, NULL, OPT_MAX_QUEUED_BYTES },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct vm_memory_quota default_quota = VM_MEMORY_DEFAULT_QUOTA;
+	const struct dxg_vm_limits default_limits = DXG_VM_DEFAULT_LIMITS;
 	bool have_generation = false;
 	uint64_t v;
 	int c;
@@ -202,6 +218,7 @@ static bool parse_options(int argc, char **argv, struct worker_options *opt)
 	opt->doorbell_fds[0] = opt->doorbell_fds[1] = -1;
 	opt->log_level = DXG_LOG_INFO;
 	opt->quota = default_quota;
+	opt->limits = default_limits;
 	/* The broker may have parsed its own options already: 0 re-initializes GNU getopt. */
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -259,6 +276,31 @@ static bool parse_options(int argc, char **argv, struct worker_options *opt)
 				return bad_option("--max-gpuva-entries", optarg);
 			opt->quota.max_gpuva_entries = (uint32_t)v;
 			break;
+		/* Execution limits (docs/dxgd.md "Execution"): 0 would forbid the feature. */
+		case OPT_MAX_SYNC_OBJECTS:
+			if (!parse_u64(optarg, 10, UINT32_MAX, &v))
+				return bad_option("--max-sync-objects", optarg);
+			opt->limits.max_sync_objects = (uint32_t)v;
+			break;
+		case OPT_MAX_HW_QUEUES:
+			if (!parse_u64(optarg, 10, UINT32_MAX, &v))
+				return bad_option("--max-hw-queues", optarg);
+			opt->limits.max_hw_queues = (uint32_t)v;
+			break;
+		case OPT_MAX_QUEUE_ITEMS:
+			if (!parse_u64(optarg, 10, UINT32_MAX, &v))
+				return bad_option("--max-queue-items", optarg);
+			opt->limits.max_queue_items = (uint32_t)v;
+			break;
+		case OPT_MAX_VM_QUEUE_ITEMS:
+			if (!parse_u64(optarg, 10, UINT32_MAX, &v))
+				return bad_option("--max-vm-queue-items", optarg);
+			opt->limits.max_vm_queue_items = (uint32_t)v;
+			break;
+		case OPT_MAX_QUEUED_BYTES:
+			if (!parse_u64(optarg, 10, UINT64_MAX, &opt->limits.max_queued_bytes))
+				return bad_option("--max-queued-bytes", optarg);
+			break;
 		default:
 			return bad_option("option", NULL);
 		}
@@ -286,6 +328,13 @@ static void kick_guest(struct worker *w, unsigned vector)
 	if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		dxg_log_limited(&w->kick_log, DXG_LOG_WARN, "kicking the guest (vector %u): %s",
 				vector, strerror(errno));
+}
+
+/* A fence slot changed (a signal, a completed job, a paging operation): wake guest waiters. */
+static void kick_fence_waiters(struct worker *w)
+{
+	if (vm_take_fence_kick(&w->vm))
+		kick_guest(w, DXG_VECTOR_RING);
 }
 
 static void mark_broken(struct worker *w, const char *why)
@@ -346,6 +395,9 @@ static void finish_after_reply(struct worker *w, bool *produced)
 		kick_guest(w, DXG_VECTOR_RING);
 	*produced = false;
 	memory_after_reply(&w->vm);
+	/* The fence it wrote may release queued work (a GPU VA update waiting on it). */
+	exec_run(&w->vm);
+	w->vm.fence_kick = false;
 	kick_guest(w, DXG_VECTOR_RING);
 }
 
@@ -675,6 +727,7 @@ static int run(struct worker *w)
 			} else {
 				timeout = -1;	/* just broken: only the broker matters now */
 			}
+			kick_fence_waiters(w);
 		}
 
 		n = epoll_wait(w->epoll_fd, events, (int)(sizeof(events) / sizeof(events[0])),
@@ -698,7 +751,10 @@ static int run(struct worker *w)
 				handle_broker(w);
 			else if (tag == TAG_SIGNAL)
 				handle_signal(w);
+			else if (tag == TAG_EXEC)
+				exec_poll(&w->vm);
 		}
+		kick_fence_waiters(w);
 	}
 	return 0;
 }
@@ -805,7 +861,6 @@ static void cleanup(struct worker *w)
 
 int worker_main(int argc, char **argv)
 {
-	const struct dxg_vm_limits limits = DXG_VM_DEFAULT_LIMITS;
 	struct vm_memory_setup mem_setup;
 	struct worker w;
 	char role[48];
@@ -838,11 +893,13 @@ int worker_main(int argc, char **argv)
 		.heap_size = w.layout.heap_size,
 		.quota = w.opt.quota,
 	};
-	if (vm_init(&w.vm, &w.vk, w.opt.generation, &limits, &mem_setup)) {
+	if (vm_init(&w.vm, &w.vk, w.opt.generation, &w.opt.limits, &mem_setup)) {
 		log_error("out of memory setting up the VM");
 		goto out;
 	}
 	w.vm_ready = true;
+	if (!epoll_watch(&w, exec_notify_fd(&w.vm), TAG_EXEC))
+		goto out;
 	w.reply_cap = worker_dispatch_reply_cap(w.layout.max_message);
 	w.record = malloc(w.layout.max_message);
 	w.reply = malloc(w.reply_cap);

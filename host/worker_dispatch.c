@@ -8,7 +8,9 @@
 #include <opendxg/wire.h>
 
 #include "adapter_info.h"
+#include "exec.h"
 #include "memory.h"
+#include "sync.h"
 #include "wire_decode.h"
 
 #define ENUM_REPLY_MAX \
@@ -130,6 +132,38 @@ static int handle_handle_reply(struct reply_body *body, uint32_t handle)
 	return 0;
 }
 
+/* The bands with a module of their own: memory (0x04xx), sync (0x0500..3), execution. */
+static int handle_band_request(struct dxg_vm *vm, struct dxg_process *p,
+			       const struct dxgw_request *req, struct reply_body *body)
+{
+	unsigned char *out = body->data + body->len;
+	const uint32_t cap = body->cap - body->len;
+	uint32_t len = 0;
+	int ret;
+
+	switch (req->opcode & 0xff00) {
+	case 0x0400:
+		ret = memory_handle_request(vm, p, req, out, cap, &len);
+		break;
+	case 0x0500:
+		/* Signals and waits on queues are queue items: exec.c. */
+		if (req->opcode == DXGW_OP_SIGNAL_ON_QUEUE || req->opcode == DXGW_OP_WAIT_ON_QUEUE)
+			ret = exec_handle_request(vm, p, req, out, cap, &len);
+		else
+			ret = sync_handle_request(vm, p, req, out, cap, &len);
+		break;
+	case 0x0600:
+		ret = exec_handle_request(vm, p, req, out, cap, &len);
+		break;
+	default:
+		/* The decoder admits only known opcodes; this is a host bug, not a guest fault. */
+		return -ENOSYS;
+	}
+	if (ret >= 0)
+		body->len += len;
+	return ret;
+}
+
 static int handle_process_request(struct dxg_vm *vm, struct dxg_process *p,
 				  const struct dxgw_request *req, struct reply_body *body)
 {
@@ -168,16 +202,7 @@ static int handle_process_request(struct dxg_vm *vm, struct dxg_process *p,
 	case DXGW_OP_DESTROY_CONTEXT:
 		return process_destroy_context(vm, p, req->destroy.handle);
 	default:
-		if ((req->opcode & 0xff00) == 0x0400) {
-			uint32_t len = 0;
-
-			ret = memory_handle_request(vm, p, req, body->data + body->len,
-						    body->cap - body->len, &len);
-			body->len += len;
-			return ret;
-		}
-		/* The decoder admits only known opcodes; this is a host bug, not a guest fault. */
-		return -ENOSYS;
+		return handle_band_request(vm, p, req, body);
 	}
 }
 
@@ -262,6 +287,11 @@ uint32_t worker_dispatch(struct dxg_vm *vm, const unsigned char *record, uint32_
 		return encode_reply(reply, &req, status, 0);
 	}
 	status = handle_request(vm, &req, &body);
+	/*
+	 * Whatever the request changed (a new item, a signalled fence, a destroyed object) may let
+	 * queued work run: run it now, before the next request, so nothing waits for a doorbell.
+	 */
+	exec_run(vm);
 	log_debug("%s id %llu process 0x%x -> %d", dxgw_opcode_name(req.opcode),
 		  (unsigned long long)req.request_id, req.process, status);
 	return encode_reply(reply, &req, status, body.len);

@@ -113,6 +113,13 @@ static struct json_object *counters_json(const struct dxg_vm *vm)
 	add_int(o, "handles", handle_table_live(&vm->handles));
 	add_int(o, "requests", (int64_t)vm->counters.requests);
 	add_int(o, "rejected", (int64_t)vm->counters.rejected);
+	add_int(o, "sync_objects", vm->counters.sync_objects);
+	add_int(o, "hw_queues", vm->counters.hw_queues);
+	add_int(o, "queued_items", vm->counters.queue_items);
+	add_int(o, "queued_bytes", (int64_t)vm->counters.queued_bytes);
+	add_int(o, "contexts_broken", (int64_t)vm->counters.contexts_broken);
+	add_int(o, "jobs_submitted", (int64_t)vm->counters.jobs_submitted);
+	add_int(o, "jobs_completed", (int64_t)vm->counters.jobs_completed);
 	return o;
 }
 

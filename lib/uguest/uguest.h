@@ -111,7 +111,8 @@ int uguest_send(struct uguest *g, uint16_t opcode, uint32_t process, const void 
  * Waits for the reply to `request_id` (replies to other ids that arrive meanwhile are kept for
  * their own uguest_wait). Returns the reply's status (0, DXGW_STATUS_PENDING, or a negative errno
  * from dxgd) or a local error. PENDING is a success with a body whose work continues after the
- * reply (MAKE_RESIDENT restoring contents: wait for the paging fence, uguest_wait_fence()). On success the reply body is copied to `reply_body` (up to `reply_max` bytes; the rest
+ * reply (MAKE_RESIDENT restoring contents: wait for the paging fence, uguest_wait_fence()).
+ * On success the reply body is copied to `reply_body` (up to `reply_max` bytes; the rest
  * of the buffer is zeroed, so nothing stale survives a short body) and `*reply_len` (may be NULL)
  * gets the body length dxgd sent, which may exceed reply_max (a longer, newer body). Whether a
  * short body is acceptable is the caller's call: the typed helpers below answer -EPROTO.
@@ -318,7 +319,9 @@ int uguest_evict(struct uguest *g, uint32_t process, uint32_t device, const uint
 uint64_t uguest_fence_value(const struct uguest *g, uint64_t fence_offset);
 /*
  * Waits (bounded by the uguest's timeout: -ETIMEDOUT) until the fence at `fence_offset`
- * reaches `value`. -EINVAL for an offset outside the region's fence storage.
+ * reaches `value`. -EINVAL for an offset outside the region's fence storage. In BLOCK mode it
+ * sleeps on our ring interrupt (dxgd rings it after every fence write) and re-reads the slot
+ * after each one; in SPIN mode it polls the slot. uguest_wait_fences() below has the details.
  */
 int uguest_wait_fence(struct uguest *g, uint64_t fence_offset, uint64_t value);
 
@@ -368,5 +371,174 @@ int uguest_free_gpu_va(struct uguest *g, uint32_t process, uint32_t adapter, uin
 int uguest_update_gpu_va(struct uguest *g, uint32_t process, uint32_t device, uint32_t context,
 			 uint32_t fence_object, uint64_t fence_value, uint32_t flags,
 			 const struct uguest_gpu_va_op *ops, uint32_t count);
+
+/*
+ * Maps the first `size` bytes (rounded up to pages) of `allocation` at a new GPU VA chosen by
+ * dxgd, with `protection` (D3DDDIGPUVA_PROTECTION_*; 0: read-only), and waits until the paging
+ * queue's fence reaches the value the reply names. A convenience for tests and benchmarks.
+ */
+int uguest_map_allocation(struct uguest *g, uint32_t process,
+			  const struct uguest_paging_queue *queue, uint32_t allocation,
+			  uint64_t size, uint64_t protection, uint64_t *va);
+
+/* ---- synchronization objects (0x05xx): docs/protocol.md "Synchronization" ---- */
+
+struct uguest_sync_object {
+	uint32_t handle;
+	uint64_t fence_offset;		/* MONITORED_FENCE, CPU_NOTIFICATION: the slot; else 0 */
+	uint64_t fence_gpu_va;		/* 0: fences are not in GPU VA spaces */
+};
+
+/*
+ * CREATE_SYNC_OBJECT: `type` D3DDDI_SYNCHRONIZATION_MUTEX (value0: initially owned),
+ * D3DDDI_SEMAPHORE (value0 max count, value1 initial count), D3DDDI_FENCE or
+ * D3DDDI_MONITORED_FENCE (value0: initial value) or D3DDDI_CPU_NOTIFICATION; flags
+ * D3DDDI_SYNCOBJ_FLAG_*.
+ */
+int uguest_create_sync_object(struct uguest *g, uint32_t process, uint32_t device, uint32_t type,
+			      uint32_t flags, uint64_t value0, uint64_t value1,
+			      struct uguest_sync_object *out);
+/* A monitored fence starting at `initial` (flags 0). */
+int uguest_create_fence(struct uguest *g, uint32_t process, uint32_t device, uint64_t initial,
+			struct uguest_sync_object *out);
+int uguest_destroy_sync_object(struct uguest *g, uint32_t process, uint32_t sync_object);
+/* SIGNAL_FROM_CPU: objects[i] takes values[i]; flags D3DDDICB_SIGNAL_FLAG_ALLOW_FENCE_REWIND. */
+int uguest_signal_from_cpu(struct uguest *g, uint32_t process, uint32_t device, uint32_t flags,
+			   const uint32_t *objects, const uint64_t *values, uint32_t count);
+/* GET_FENCE_SLOTS: offsets[i] receives the region offset of objects[i]'s slot. */
+int uguest_get_fence_slots(struct uguest *g, uint32_t process, uint32_t device,
+			   const uint32_t *objects, uint32_t count, uint64_t *offsets);
+/* SIGNAL_ON_QUEUE: behind the work of every queue (contexts or hardware queues). */
+int uguest_signal_on_queue(struct uguest *g, uint32_t process, uint32_t flags,
+			   const uint32_t *queues, uint32_t queue_count, const uint32_t *objects,
+			   const uint64_t *values, uint32_t object_count);
+/* WAIT_ON_QUEUE: later work of `queue` waits for every object. */
+int uguest_wait_on_queue(struct uguest *g, uint32_t process, uint32_t queue,
+			 const uint32_t *objects, const uint64_t *values, uint32_t count);
+
+/*
+ * Waits until the fences at offsets[0..count) reach values[i]: all of them, or any one when
+ * `wait_any` (then *which, if not NULL, gets the index of the first one found reached). This is
+ * the guest side of WAITFORSYNCHRONIZATIONOBJECTFROMCPU: dxgd stores a fence value, then rings
+ * our ring vector; we re-read the slots after every interrupt. No periodic re-check: a lost
+ * interrupt shows up as -ETIMEDOUT. -EINVAL for an offset outside the fence storage or count 0.
+ *
+ * After fork() the child may wait on its copy of the uguest too (the region mapping and the
+ * interrupt eventfd are shared), but reading the eventfd consumes the interrupt: the parent must
+ * then not sleep on it (UGUEST_WAIT_SPIN), or the two would steal each other's wake-ups.
+ */
+int uguest_wait_fences(struct uguest *g, const uint64_t *fence_offsets, const uint64_t *values,
+		       uint32_t count, bool wait_any, uint32_t *which);
+
+/* ---- execution (0x06xx) ---- */
+
+struct uguest_hw_queue {
+	uint32_t queue;
+	uint32_t progress_fence;	/* sync object handle, owned by the queue */
+	uint64_t fence_offset;		/* the progress fence's slot */
+	uint64_t fence_gpu_va;
+};
+
+int uguest_create_hw_queue(struct uguest *g, uint32_t process, uint32_t context, uint32_t flags,
+			   const void *priv, uint32_t priv_size, struct uguest_hw_queue *out);
+int uguest_destroy_hw_queue(struct uguest *g, uint32_t process, uint32_t queue);
+
+/*
+ * SUBMIT: the command buffer at GPU VA `command_buffer`, `length` bytes (its header's size), to
+ * a context or a hardware queue; `progress_fence_value` (hardware queues) is what the queue's
+ * progress fence becomes when the buffer completed (contexts: 0). flags
+ * D3DKMT_SUBMITCOMMAND_FLAG_NULL_RENDERING.
+ */
+int uguest_submit(struct uguest *g, uint32_t process, uint32_t queue, uint32_t flags,
+		  uint64_t command_buffer, uint32_t length, uint64_t progress_fence_value);
+
+int uguest_set_scheduling_priority(struct uguest *g, uint32_t process, uint32_t context,
+				   int32_t priority, bool in_process);
+int uguest_get_scheduling_priority(struct uguest *g, uint32_t process, uint32_t context,
+				   bool in_process, int32_t *priority);
+
+struct uguest_device_state {
+	uint32_t execution_state;	/* D3DKMT_DEVICEEXECUTION_* */
+	uint32_t broken_context;
+	uint64_t fault_sequence;
+	uint64_t fault_va;
+	uint32_t fault_flags;		/* DXGW_FAULT_* */
+	uint32_t fault_packet;
+};
+
+/* GET_DEVICE_STATE: state_type D3DKMT_DEVICESTATE_EXECUTION or _PAGE_FAULT. */
+int uguest_get_device_state(struct uguest *g, uint32_t process, uint32_t device,
+			    uint32_t state_type, struct uguest_device_state *out);
+int uguest_mark_device_error(struct uguest *g, uint32_t process, uint32_t device,
+			     uint32_t reason);
+
+struct uguest_clock_calibration {
+	uint64_t gpu_frequency;
+	uint64_t gpu_clock_counter;
+	uint64_t host_clock_ns;
+};
+
+int uguest_query_clock_calibration(struct uguest *g, uint32_t process, uint32_t adapter,
+				   uint32_t node_ordinal, struct uguest_clock_calibration *out);
+
+struct uguest_escape_args {
+	uint32_t adapter;
+	uint32_t device;		/* 0 or the process's own */
+	uint32_t context;		/* 0 or the process's own */
+	uint32_t type;			/* D3DKMT_ESCAPE_* */
+	uint32_t flags;
+};
+
+/* ESCAPE: `data` (size bytes) goes out and comes back answered in place. */
+int uguest_escape(struct uguest *g, uint32_t process, const struct uguest_escape_args *args,
+		  void *data, uint32_t size);
+
+/* ---- command buffers (include/uapi/misc/opendxg.h, docs/cmdbuf.md) ---- */
+
+/*
+ * A builder that writes a command buffer straight into memory the caller provides (typically a
+ * locked host-visible allocation, so nothing is copied before SUBMIT): the header first, then one
+ * packet per call, little-endian. Errors are sticky: a packet that does not fit sets -ENOSPC,
+ * bad arguments -EINVAL, and uguest_cmd_finish() reports the first one. The builder checks only
+ * what it needs to lay packets out; what dxgd validates is dxgd's to judge, so hostile tests can
+ * build invalid packets (see uguest_cmd_raw() and the header fields set by finish).
+ */
+struct uguest_cmdbuf {
+	unsigned char *data;
+	uint32_t capacity;
+	uint32_t size;			/* bytes written, header included */
+	uint32_t packet_count;
+	int error;			/* first error, sticky */
+};
+
+/* One storage buffer of a DISPATCH (host order). */
+struct uguest_cmd_binding {
+	uint64_t va;
+	uint64_t size;
+	uint32_t binding;
+	uint32_t flags;			/* OPENDXG_BINDING_* */
+};
+
+/* Starts a buffer at `mem` (capacity bytes, >= OPENDXG_CMD_HEADER_SIZE). */
+void uguest_cmd_init(struct uguest_cmdbuf *cb, void *mem, uint32_t capacity);
+void uguest_cmd_copy(struct uguest_cmdbuf *cb, uint64_t src_va, uint64_t dst_va, uint64_t size);
+void uguest_cmd_fill(struct uguest_cmdbuf *cb, uint64_t dst_va, uint64_t size, uint32_t value);
+/* `entry` NULL: "main". push constants: push_size bytes (zero padded to 8 in the packet). */
+void uguest_cmd_dispatch(struct uguest_cmdbuf *cb, uint32_t program, const char *entry,
+			 uint32_t groups_x, uint32_t groups_y, uint32_t groups_z,
+			 const struct uguest_cmd_binding *bindings, uint32_t binding_count,
+			 const void *push, uint32_t push_size);
+void uguest_cmd_barrier(struct uguest_cmdbuf *cb);
+void uguest_cmd_timestamp(struct uguest_cmdbuf *cb, uint64_t dst_va);
+/*
+ * Appends `size` bytes as they are: a packet of the caller's making, valid or not, counted as one
+ * packet (a test that wants the header to lie changes cb->packet_count before finishing).
+ */
+void uguest_cmd_raw(struct uguest_cmdbuf *cb, const void *bytes, uint32_t size);
+/*
+ * Writes the header (magic, version 1.0, size, packet_count). Returns the length to submit, or
+ * the first error (negative). The buffer stays usable: more packets, then finish again.
+ */
+int uguest_cmd_finish(struct uguest_cmdbuf *cb);
 
 #endif /* OPENDXG_UGUEST_H */

@@ -8,7 +8,13 @@
  * AddressSanitizer sees any read past it. After every record the harness checks the reply against
  * the protocol (docs/protocol.md) and the VM's object graph against its counters and handle table,
  * the memory objects included (memory_check(): charged bytes equal the sum over live allocations,
- * claims within the quota, heap and GPU VA invariants, fence pages); a violation prints what
+ * claims within the quota, heap and GPU VA invariants, fence pages), the synchronization objects
+ * (handles, owners, counts, and every fence slot's little-endian mirror equal to the value the
+ * host keeps) and the execution state (exec_check(): queue items, bytes, hardware queues, jobs in
+ * flight). Across each record no fence value goes backwards unless a signal with
+ * ALLOW_FENCE_REWIND named it; after each input no sync object, queue, program or job of the fake
+ * execution backend is left. Jobs run on that backend (fuzz_vm.h), which checks that every memory
+ * reference a job was translated to lies inside what the guest owns. A violation prints what
  * failed and traps, which libFuzzer reports as a crash.
  *
  * FUZZ_DISPATCH_TRACE=1 prints every record, every reply and the worker's debug log, for
@@ -28,8 +34,10 @@
 #include <opendxg/region.h>
 #include <opendxg/wire.h>
 
+#include "exec.h"
 #include "fuzz_vm.h"
 #include "memory.h"
+#include "sync.h"
 #include "wire_decode.h"
 #include "worker_dispatch.h"
 #include "worker_status.h"
@@ -97,6 +105,39 @@ static struct memory_totals memory_totals(const struct dxg_vm *vm)
 	return t;
 }
 
+static bool has_slot(uint32_t type)
+{
+	return type == D3DDDI_MONITORED_FENCE || type == D3DDDI_CPU_NOTIFICATION;
+}
+
+/*
+ * A live sync object of device `d`: found through its handle, consistent in type, owner and value,
+ * and (monitored fences, CPU notifications) with a slot in the fence storage whose little-endian
+ * mirror is exactly the value the host keeps (the guest's waits read only the slot).
+ */
+static void check_sync_object(struct dxg_vm *vm, const struct dxg_process *p,
+			      const struct dxg_device *d, const struct dxg_sync_object *so)
+{
+	CHECK(handle_table_lookup(&vm->handles, so->handle, DXG_HTYPE_SYNCOBJECT, p->handle) == so);
+	CHECK(so->device == d);
+	CHECK(so->refs >= 1);
+	CHECK(so->type >= D3DDDI_SYNCHRONIZATION_MUTEX && so->type <= D3DDDI_MONITORED_FENCE);
+	CHECK((so->flags & ~DXGW_SYNC_OBJECT_FLAGS) == 0);
+	if (so->owner != SYNC_OWNER_DEVICE)
+		CHECK(so->type == D3DDDI_MONITORED_FENCE);
+	if (has_slot(so->type)) {
+		CHECK(so->slot % 8 == 0 && so->slot >= FUZZ_VM_FENCE_OFFSET &&
+		      so->slot < FUZZ_VM_FENCE_OFFSET + FUZZ_VM_FENCE_SIZE);
+		CHECK(dxg_get_le64(fuzz_vm_region() + so->slot) == so->value);
+	} else {
+		CHECK(so->slot == 0);
+	}
+	if (so->type == D3DDDI_SEMAPHORE)
+		CHECK(so->max_count >= 1 && so->max_count <= INT32_MAX && so->value <= so->max_count);
+	if (so->type == D3DDDI_SYNCHRONIZATION_MUTEX)
+		CHECK(so->value <= 1);
+}
+
 /*
  * The object graph agrees with itself: every object is found through its handle with its type and
  * owner, the per-object and per-VM counters equal what the lists hold, nothing exceeds a quota, a
@@ -106,7 +147,7 @@ static struct memory_totals memory_totals(const struct dxg_vm *vm)
 static void check_vm(struct dxg_vm *vm)
 {
 	const uint32_t live = handle_table_live(&vm->handles);
-	uint32_t processes = 0, devices = 0, contexts = 0, refs = 0;
+	uint32_t processes = 0, devices = 0, contexts = 0, refs = 0, syncs = 0, user_syncs = 0;
 
 	CHECK(vm->adapter_count <= FUZZ_VM_MAX_ADAPTERS);
 	for (uint32_t i = 0; i < vm->adapter_count; i++) {
@@ -158,6 +199,18 @@ static void check_vm(struct dxg_vm *vm)
 				d_contexts++;
 			}
 			CHECK(d->context_count == d_contexts);
+			CHECK(d->execution_state >= D3DKMT_DEVICEEXECUTION_ACTIVE &&
+			      d->execution_state <= D3DKMT_DEVICEEXECUTION_ERROR_DMAPAGEFAULT);
+			for (struct obj_list *sl = d->sync_objects.next; sl != &d->sync_objects;
+			     sl = sl->next) {
+				struct dxg_sync_object *so =
+					obj_container_of(sl, struct dxg_sync_object, link);
+
+				CHECK(++syncs <= live);
+				CHECK(sl->next->prev == sl);
+				check_sync_object(vm, p, d, so);
+				user_syncs += so->owner == SYNC_OWNER_DEVICE;
+			}
 			p_contexts += d_contexts;
 			p_devices++;
 		}
@@ -173,15 +226,24 @@ static void check_vm(struct dxg_vm *vm)
 	CHECK(devices <= vm->limits.max_devices);
 	CHECK(contexts <= vm->limits.max_contexts);
 	CHECK(live <= vm->handles.max_live);
+	CHECK(vm->counters.sync_objects == syncs);
+	CHECK(vm->counters.user_sync_objects == user_syncs);
+	CHECK(user_syncs <= vm->limits.max_sync_objects);
+	CHECK(vm->counters.hw_queues <= vm->limits.max_hw_queues);
 	{
 		const char *why = memory_check(vm);
+		const char *xwhy = exec_check(vm);
 		const struct memory_totals t = memory_totals(vm);
 
 		if (why)
 			fprintf(stderr, "fuzz-dispatch: memory_check: %s\n", why);
 		CHECK(why == NULL);
-		CHECK(live == vm->adapter_count + processes + devices + contexts + t.objects +
-			      t.paging_queues);
+		if (xwhy)
+			fprintf(stderr, "fuzz-dispatch: exec_check: %s\n", xwhy);
+		CHECK(xwhy == NULL);
+		/* Paging-queue and hardware-queue fences are sync objects (one handle each). */
+		CHECK(live == vm->adapter_count + processes + devices + contexts + t.objects + syncs +
+			      vm->counters.hw_queues);
 	}
 }
 
@@ -219,8 +281,12 @@ static bool at_limit(struct dxg_vm *vm, const struct vm_snapshot *before,
 		/*
 		 * Memory requests run into many bounds (quota, heap extents, device memory, fence
 		 * pages, GPU VA entries, handles); memory_check() holds them all to their books.
+		 * Sync objects and execution have theirs (sync objects, fence slots, hardware queues,
+		 * queue items and bytes per queue and VM, handles): exec_check() and the sync object
+		 * walk keep those honest.
 		 */
-		return (req->opcode & 0xff00) == 0x0400;
+		return (req->opcode & 0xff00) == 0x0400 || (req->opcode & 0xff00) == 0x0500 ||
+		       (req->opcode & 0xff00) == 0x0600;
 	}
 }
 
@@ -349,6 +415,94 @@ static void check_memory_success(struct dxg_vm *vm, const struct dxgw_request *r
 	}
 }
 
+/* The synchronization and execution opcodes' successful replies (wire.h 0x05xx, 0x06xx). */
+static void check_exec_success(struct dxg_vm *vm, const struct dxgw_request *req,
+			       const unsigned char *body, uint32_t body_len)
+{
+	switch (req->opcode) {
+	case DXGW_OP_CREATE_SYNC_OBJECT: {
+		struct dxg_sync_object *so = handle_table_lookup(
+			&vm->handles, dxg_get_le32(body), DXG_HTYPE_SYNCOBJECT, req->process);
+
+		CHECK(body_len == sizeof(struct dxgw_create_sync_object_reply));
+		CHECK(so != NULL && so->owner == SYNC_OWNER_DEVICE);
+		CHECK(so->type == req->create_sync_object.type);
+		CHECK(so->device->handle == req->create_sync_object.device);
+		CHECK(dxg_get_le32(body + 4) == 0);
+		CHECK(dxg_get_le64(body + 8) == so->slot);
+		CHECK(has_slot(so->type) == (so->slot != 0));
+		CHECK(dxg_get_le64(body + 16) == 0);
+		break;
+	}
+	case DXGW_OP_GET_FENCE_SLOTS:
+		CHECK(body_len == 8u * req->get_fence_slots.count);
+		for (uint32_t i = 0; i < req->get_fence_slots.count; i++) {
+			struct dxg_sync_object *so = handle_table_lookup(
+				&vm->handles, dxgw_list_get(req->get_fence_slots.handles, i),
+				DXG_HTYPE_SYNCOBJECT, req->process);
+
+			CHECK(so != NULL && so->type == D3DDDI_MONITORED_FENCE);
+			CHECK(so->device->handle == req->get_fence_slots.device);
+			CHECK(dxg_get_le64(body + 8u * i) == so->slot);
+		}
+		break;
+	case DXGW_OP_CREATE_HW_QUEUE: {
+		struct dxg_sync_object *fence = handle_table_lookup(
+			&vm->handles, dxg_get_le32(body + 4), DXG_HTYPE_SYNCOBJECT, req->process);
+
+		CHECK(body_len == sizeof(struct dxgw_create_hw_queue_reply));
+		CHECK(handle_table_lookup(&vm->handles, dxg_get_le32(body), DXG_HTYPE_HWQUEUE,
+					  req->process) != NULL);
+		CHECK(fence != NULL && fence->owner == SYNC_OWNER_HW_QUEUE && fence->value == 0);
+		CHECK(dxg_get_le64(body + 8) == fence->slot);
+		CHECK(dxg_get_le64(body + 16) == 0);
+		break;
+	}
+	case DXGW_OP_GET_SCHEDULING_PRIORITY: {
+		int32_t prio = (int32_t)dxg_get_le32(body);
+
+		CHECK(body_len == sizeof(struct dxgw_priority_reply));
+		CHECK(prio >= DXGW_PRIORITY_MIN && prio <= DXGW_PRIORITY_MAX);
+		CHECK(dxg_get_le32(body + 4) == 0);
+		break;
+	}
+	case DXGW_OP_GET_DEVICE_STATE: {
+		uint32_t state = dxg_get_le32(body);
+
+		CHECK(body_len == sizeof(struct dxgw_device_state_reply));
+		CHECK(state >= D3DKMT_DEVICEEXECUTION_ACTIVE &&
+		      state <= D3DKMT_DEVICEEXECUTION_ERROR_DMAPAGEFAULT);
+		CHECK((dxg_get_le32(body + offsetof(struct dxgw_device_state_reply, fault_flags)) &
+		       ~(DXGW_FAULT_WRITE | DXGW_FAULT_NOT_MAPPED)) == 0);
+		break;
+	}
+	case DXGW_OP_QUERY_CLOCK_CALIBRATION:
+		CHECK(body_len == sizeof(struct dxgw_clock_calibration_reply));
+		break;
+	case DXGW_OP_ESCAPE:
+		/* Answered in place: the same size, the header echoed. */
+		CHECK(body_len == sizeof(struct dxgw_escape_reply) + req->escape.priv_size);
+		CHECK(dxg_get_le32(body) == req->escape.priv_size && dxg_get_le32(body + 4) == 0);
+		CHECK(dxg_get_le32(body + 8) == req->escape.code);
+		CHECK(dxg_get_le32(body + 12) == req->escape.priv_size);
+		break;
+	case DXGW_OP_DESTROY_SYNC_OBJECT:
+		CHECK(body_len == 0);
+		CHECK(handle_table_lookup(&vm->handles, req->destroy.handle, DXG_HTYPE_SYNCOBJECT,
+					  req->process) == NULL);
+		break;
+	case DXGW_OP_DESTROY_HW_QUEUE:
+		CHECK(body_len == 0);
+		CHECK(handle_table_lookup(&vm->handles, req->destroy.handle, DXG_HTYPE_HWQUEUE,
+					  req->process) == NULL);
+		break;
+	default:
+		/* SIGNAL_*, WAIT_ON_QUEUE, SUBMIT, SET_SCHEDULING_PRIORITY, MARK_DEVICE_ERROR */
+		CHECK(body_len == 0);
+		break;
+	}
+}
+
 /* What a successful reply must carry, opcode by opcode (docs/protocol.md). */
 static void check_success(struct dxg_vm *vm, const struct dxgw_request *req,
 			  const unsigned char *body, uint32_t body_len)
@@ -367,6 +521,9 @@ static void check_success(struct dxg_vm *vm, const struct dxgw_request *req,
 		      vm->adapter_count);
 		CHECK(dxg_get_le32(body + offsetof(struct dxgw_connect_reply, reserved0)) == 0);
 		CHECK(vm->counters.processes == 0);
+		/* A new driver instance: nothing of the old one's execution is left. */
+		CHECK(vm->counters.sync_objects == 0 && vm->counters.hw_queues == 0);
+		CHECK(vm->counters.queue_items == 0 && vm->counters.queued_bytes == 0);
 		break;
 	case DXGW_OP_CREATE_PROCESS: {
 		uint32_t handle = dxg_get_le32(body);
@@ -453,9 +610,22 @@ static void check_success(struct dxg_vm *vm, const struct dxgw_request *req,
 		CHECK(body_len == 0);
 		break;
 	default:
-		check_memory_success(vm, req, body, body_len);
+		if ((req->opcode & 0xff00) == 0x0500 || (req->opcode & 0xff00) == 0x0600)
+			check_exec_success(vm, req, body, body_len);
+		else
+			check_memory_success(vm, req, body, body_len);
 		break;
 	}
+}
+
+/* The largest n with a padded list of n u32 handles and n u64 values within `bytes`. */
+static uint32_t count_with_values(uint32_t bytes)
+{
+	uint32_t n = bytes / 12;
+
+	while (n && dxgw_list_bytes(n) + 8u * n > bytes)
+		n--;
+	return n;
 }
 
 /* FUZZ_RECORD_FIX_BODY_SIZE: a variable-length opcode's own size field, from the record length. */
@@ -505,6 +675,139 @@ static void fix_body_size(unsigned char *rec, uint32_t len)
 			put_le32(rec + hdr + offsetof(struct dxgw_reclaim_req, count),
 				 (len - hdr - (uint32_t)sizeof(struct dxgw_reclaim_req)) / 4);
 		break;
+	case DXGW_OP_GET_FENCE_SLOTS:
+		if (len >= hdr + sizeof(struct dxgw_get_fence_slots_req))
+			put_le32(rec + hdr + offsetof(struct dxgw_get_fence_slots_req, count),
+				 (len - hdr - (uint32_t)sizeof(struct dxgw_get_fence_slots_req)) / 4);
+		break;
+	/* A handle list, then as many u64 values: the largest count the rest holds. */
+	case DXGW_OP_SIGNAL_FROM_CPU:
+		if (len >= hdr + sizeof(struct dxgw_signal_from_cpu_req))
+			put_le32(rec + hdr + offsetof(struct dxgw_signal_from_cpu_req, count),
+				 count_with_values(len - hdr - (uint32_t)sizeof(
+					 struct dxgw_signal_from_cpu_req)));
+		break;
+	case DXGW_OP_WAIT_ON_QUEUE:
+		if (len >= hdr + sizeof(struct dxgw_wait_on_queue_req))
+			put_le32(rec + hdr + offsetof(struct dxgw_wait_on_queue_req, object_count),
+				 count_with_values(len - hdr -
+						   (uint32_t)sizeof(struct dxgw_wait_on_queue_req)));
+		break;
+	case DXGW_OP_CREATE_HW_QUEUE:
+		if (len >= hdr + sizeof(struct dxgw_create_hw_queue_req))
+			put_le32(rec + hdr + offsetof(struct dxgw_create_hw_queue_req, priv_size),
+				 len - hdr - (uint32_t)sizeof(struct dxgw_create_hw_queue_req));
+		break;
+	case DXGW_OP_ESCAPE:
+		if (len >= hdr + sizeof(struct dxgw_escape_req))
+			put_le32(rec + hdr + offsetof(struct dxgw_escape_req, priv_size),
+				 len - hdr - (uint32_t)sizeof(struct dxgw_escape_req));
+		break;
+	}
+}
+
+/*
+ * Fence values only move forward. Before each record every FENCE and MONITORED_FENCE is noted;
+ * after it (and the job completions that follow it) each that still exists must be at least
+ * where it was, unless an accepted signal with ALLOW_FENCE_REWIND has named it during this input
+ * (a queued one may take effect records later, so the permission is sticky).
+ */
+struct fence_note {
+	const struct dxg_sync_object *object;
+	uint32_t handle;
+	uint32_t process;
+	uint64_t value;
+};
+
+static struct fence_note *notes;
+static uint32_t note_count, note_cap;
+static uint32_t *rewindable;
+static uint32_t rewindable_count, rewindable_cap;
+
+static void *grow(void *array, uint32_t *cap, size_t elem)
+{
+	uint32_t n = *cap ? *cap * 2 : 64;
+	void *bigger = realloc(array, n * elem);
+
+	if (!bigger)
+		abort();
+	*cap = n;
+	return bigger;
+}
+
+static void note_fences(struct dxg_vm *vm)
+{
+	note_count = 0;
+	for (struct obj_list *pl = vm->processes.next; pl != &vm->processes; pl = pl->next) {
+		struct dxg_process *p = obj_container_of(pl, struct dxg_process, link);
+
+		for (struct obj_list *dl = p->devices.next; dl != &p->devices; dl = dl->next) {
+			struct dxg_device *d = obj_container_of(dl, struct dxg_device, link);
+
+			for (struct obj_list *sl = d->sync_objects.next; sl != &d->sync_objects;
+			     sl = sl->next) {
+				struct dxg_sync_object *so =
+					obj_container_of(sl, struct dxg_sync_object, link);
+
+				if (!sync_is_fence(so))
+					continue;
+				if (note_count == note_cap)
+					notes = grow(notes, &note_cap, sizeof(*notes));
+				notes[note_count++] = (struct fence_note){
+					.object = so, .handle = so->handle, .process = p->handle,
+					.value = so->value,
+				};
+			}
+		}
+	}
+}
+
+static bool may_rewind(uint32_t handle)
+{
+	for (uint32_t i = 0; i < rewindable_count; i++)
+		if (rewindable[i] == handle)
+			return true;
+	return false;
+}
+
+static void allow_rewind(uint32_t handle)
+{
+	if (may_rewind(handle))
+		return;
+	if (rewindable_count == rewindable_cap)
+		rewindable = grow(rewindable, &rewindable_cap, sizeof(*rewindable));
+	rewindable[rewindable_count++] = handle;
+}
+
+/* An accepted request that may move fences backwards, now or when its queue reaches it. */
+static void note_rewinds(const struct dxgw_request *req)
+{
+	if (req->opcode == DXGW_OP_SIGNAL_FROM_CPU &&
+	    (req->signal_from_cpu.flags & D3DDDICB_SIGNAL_FLAG_ALLOW_FENCE_REWIND)) {
+		for (uint32_t i = 0; i < req->signal_from_cpu.count; i++)
+			allow_rewind(dxgw_list_get(req->signal_from_cpu.handles, i));
+	}
+	if (req->opcode == DXGW_OP_SIGNAL_ON_QUEUE &&
+	    (req->signal_on_queue.flags & D3DDDICB_SIGNAL_FLAG_ALLOW_FENCE_REWIND)) {
+		for (uint32_t i = 0; i < req->signal_on_queue.object_count; i++)
+			allow_rewind(dxgw_list_get(req->signal_on_queue.objects, i));
+	}
+}
+
+static void check_fences_forward(struct dxg_vm *vm)
+{
+	for (uint32_t i = 0; i < note_count; i++) {
+		const struct fence_note *n = &notes[i];
+		const struct dxg_sync_object *so = handle_table_lookup(
+			&vm->handles, n->handle, DXG_HTYPE_SYNCOBJECT, n->process);
+
+		if (so != n->object || so->value >= n->value)
+			continue;
+		if (!may_rewind(n->handle))
+			fprintf(stderr, "fuzz-dispatch: fence 0x%x went from %llu back to %llu\n",
+				n->handle, (unsigned long long)n->value,
+				(unsigned long long)so->value);
+		CHECK(may_rewind(n->handle));
 	}
 }
 
@@ -580,6 +883,7 @@ static void dispatch_one(const unsigned char *rec, uint32_t len)
 	}
 	check_success(vm, &req, reply + sizeof(struct dxgw_hdr),
 		      reply_len - (uint32_t)sizeof(struct dxgw_hdr));
+	note_rewinds(&req);
 }
 
 /*
@@ -643,6 +947,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (trace)
 		fuzz.reject_log.burst = UINT32_MAX;
 	record_number = 0;
+	rewindable_count = 0;
 	check_vm(&fuzz.vm);
 	while (size - pos >= FUZZ_RECORD_PREFIX) {
 		uint32_t n = (uint32_t)data[pos] | (uint32_t)data[pos + 1] << 8;
@@ -670,15 +975,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (mode & FUZZ_RECORD_FIX_BODY_SIZE)
 			fix_body_size(rec, len);
 		record_number++;
-		dispatch_one(rec, len);
+		note_fences(&fuzz.vm);
+		/* A guest-write pseudo-record is the guest writing its memory, not a request. */
+		if (!fuzz_vm_guest_write(&fuzz, rec, len))
+			dispatch_one(rec, len);
 		free(rec);
+		fuzz_vm_after_record(&fuzz, record_number);
 		check_vm(&fuzz.vm);
+		check_fences_forward(&fuzz.vm);
 	}
 	if (data[0] & FUZZ_VM_CONFIG_STATUS)
 		check_status_json(&fuzz.vm, (data[0] & FUZZ_VM_CONFIG_STATUS_SMALL) ?
 					    STATUS_SMALL_MAX_LEN : STATUS_MAX_LEN);
 	fuzz_vm_stop(&fuzz);
-	/* Every device-local buffer went with its VM. */
+	/* Every device-local buffer went with its VM, and every program and job of the backend. */
 	CHECK(fuzz_vm_device_bytes() == 0);
+	CHECK(fuzz_vm_exec_objects() == 0);
 	return 0;
 }

@@ -93,6 +93,7 @@ struct dispatch_seed {
 	unsigned char *reply;
 	uint32_t reply_cap;
 	const char *name;
+	uint32_t records;		/* as the harness counts them (fuzz_vm_after_record()) */
 };
 
 static void seed_begin(struct dispatch_seed *s, const char *name, uint8_t config)
@@ -100,6 +101,7 @@ static void seed_begin(struct dispatch_seed *s, const char *name, uint8_t config
 	memset(&s->input, 0, sizeof(s->input));
 	s->name = name;
 	s->next_id = 1;
+	s->records = 0;
 	s->reply_cap = worker_dispatch_reply_cap(DXGW_MAX_MESSAGE);
 	s->reply = malloc(s->reply_cap);
 	if (!s->reply) {
@@ -137,11 +139,19 @@ static int seed_raw(struct dispatch_seed *s, const void *raw, uint16_t n, uint8_
 	bytes_u16(&s->input, n);
 	bytes_u8(&s->input, (uint8_t)(extend_units << FUZZ_RECORD_EXTEND_SHIFT));
 	bytes_put(&s->input, raw, n);
+	s->records++;
+	/* The same steps as the harness, so the seed reaches the states it was written for. */
+	if (fuzz_vm_guest_write(&s->vm, rec, len)) {
+		free(rec);
+		fuzz_vm_after_record(&s->vm, s->records);
+		return 1;
+	}
 	reply_len = worker_dispatch(&s->vm.vm, rec, len, s->reply, s->reply_cap,
 				    &s->vm.reject_log);
 	/* As the worker does once the reply is out (PENDING restores); the fuzzer does the same. */
 	memory_after_reply(&s->vm.vm);
 	free(rec);
+	fuzz_vm_after_record(&s->vm, s->records);
 	if (reply_len < sizeof(struct dxgw_hdr))
 		return 1;
 	memcpy(&status, s->reply + offsetof(struct dxgw_hdr, status), sizeof(status));
@@ -885,6 +895,418 @@ static void dispatch_memory(void)
 	seed_end(&s);
 }
 
+/* ---- synchronization and execution (0x05xx, 0x06xx) ---- */
+
+static uint32_t exec_sync_object(struct dispatch_seed *s, uint32_t p, uint32_t d, uint32_t type,
+				 uint32_t flags, uint64_t v0, uint64_t v1, int want)
+{
+	struct bytes b = { 0 };
+
+	bytes_u32(&b, d);
+	bytes_u32(&b, type);
+	bytes_u32(&b, flags);
+	bytes_u32(&b, 0);
+	bytes_u64(&b, v0);
+	bytes_u64(&b, v1);
+	expect(s, mem_send(s, DXGW_OP_CREATE_SYNC_OBJECT, p, &b), want, "CREATE_SYNC_OBJECT");
+	free(b.data);
+	return want ? 0 : reply_u32(s, 0);
+}
+
+static void exec_signal_cpu(struct dispatch_seed *s, uint32_t p, uint32_t d, uint32_t flags,
+			    uint32_t object, uint64_t value, int want)
+{
+	struct bytes b = { 0 };
+
+	bytes_u32(&b, d);
+	bytes_u32(&b, 1);
+	bytes_u32(&b, flags);
+	bytes_u32(&b, 0);
+	bytes_list(&b, &object, 1);
+	bytes_u64(&b, value);
+	expect(s, mem_send(s, DXGW_OP_SIGNAL_FROM_CPU, p, &b), want, "SIGNAL_FROM_CPU");
+	free(b.data);
+}
+
+static void exec_signal_queues(struct dispatch_seed *s, uint32_t p, uint32_t flags,
+			       const uint32_t *queues, uint32_t nq, const uint32_t *objects,
+			       const uint64_t *values, uint32_t no, int want)
+{
+	struct bytes b = { 0 };
+
+	bytes_u32(&b, nq);
+	bytes_u32(&b, no);
+	bytes_u32(&b, flags);
+	bytes_u32(&b, 0);
+	bytes_list(&b, queues, nq);
+	bytes_list(&b, objects, no);
+	for (uint32_t i = 0; i < no; i++)
+		bytes_u64(&b, values[i]);
+	expect(s, mem_send(s, DXGW_OP_SIGNAL_ON_QUEUE, p, &b), want, "SIGNAL_ON_QUEUE");
+	free(b.data);
+}
+
+static void exec_signal(struct dispatch_seed *s, uint32_t p, uint32_t queue, uint32_t object,
+			uint64_t value, int want)
+{
+	exec_signal_queues(s, p, 0, &queue, 1, &object, &value, 1, want);
+}
+
+static void exec_wait(struct dispatch_seed *s, uint32_t p, uint32_t queue, uint32_t object,
+		      uint64_t value, int want)
+{
+	struct bytes b = { 0 };
+
+	bytes_u32(&b, queue);
+	bytes_u32(&b, 1);
+	bytes_list(&b, &object, 1);
+	bytes_u64(&b, value);
+	expect(s, mem_send(s, DXGW_OP_WAIT_ON_QUEUE, p, &b), want, "WAIT_ON_QUEUE");
+	free(b.data);
+}
+
+/* CREATE_HW_QUEUE: the queue handle; *fence the progress fence. */
+static uint32_t exec_hw_queue(struct dispatch_seed *s, uint32_t p, uint32_t context,
+			      uint32_t *fence)
+{
+	struct bytes b = { 0 };
+
+	bytes_u32(&b, context);
+	bytes_u32(&b, 0);
+	bytes_u32(&b, 4);
+	bytes_u32(&b, 0);
+	bytes_u32(&b, 0x12345678);		/* 4 bytes of private data */
+	expect(s, mem_send(s, DXGW_OP_CREATE_HW_QUEUE, p, &b), 0, "CREATE_HW_QUEUE");
+	free(b.data);
+	if (fence)
+		*fence = reply_u32(s, 4);
+	return reply_u32(s, 0);
+}
+
+static void exec_submit(struct dispatch_seed *s, uint32_t p, uint32_t queue, uint32_t flags,
+			uint64_t va, uint32_t len, uint64_t progress, int want)
+{
+	struct bytes b = { 0 };
+
+	bytes_u32(&b, queue);
+	bytes_u32(&b, flags);
+	bytes_u64(&b, va);
+	bytes_u32(&b, len);
+	bytes_u32(&b, 0);
+	bytes_u64(&b, progress);
+	expect(s, mem_send(s, DXGW_OP_SUBMIT, p, &b), want, "SUBMIT");
+	free(b.data);
+}
+
+static void exec_fixed(struct dispatch_seed *s, uint16_t op, uint32_t p, const uint32_t *words,
+		       uint32_t n, int want, const char *what)
+{
+	struct bytes b = { 0 };
+
+	for (uint32_t i = 0; i < n; i++)
+		bytes_u32(&b, words[i]);
+	expect(s, mem_send(s, op, p, &b), want, what);
+	free(b.data);
+}
+
+/* The guest writes `n` bytes at `offset` of its host-visible allocation (fuzz_vm.h). */
+static void guest_write(struct dispatch_seed *s, uint32_t allocation, uint32_t offset,
+			const void *data, uint32_t n)
+{
+	struct bytes b = { 0 };
+	struct dxgw_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.size = dxg_to_le32((uint32_t)sizeof(h) + FUZZ_GUEST_WRITE_FIXED + n);
+	h.opcode = dxg_to_le16(FUZZ_OP_GUEST_WRITE);
+	bytes_put(&b, &h, sizeof(h));
+	bytes_u32(&b, allocation);
+	bytes_u32(&b, offset);
+	bytes_put(&b, data, n);
+	expect(s, seed_raw(s, b.data, (uint16_t)b.len, 0), 1, "guest write");
+	free(b.data);
+}
+
+/* Command buffers for the seeds: packets appended to `b`, then the header put in front. */
+static void cmd_packet(struct bytes *b, uint16_t type, uint32_t size)
+{
+	bytes_u16(b, type);
+	bytes_u16(b, 0);
+	bytes_u32(b, size);
+}
+
+static void cmd_fill(struct bytes *b, uint64_t va, uint64_t size, uint32_t value)
+{
+	cmd_packet(b, OPENDXG_CMD_FILL, 32);
+	bytes_u64(b, va);
+	bytes_u64(b, size);
+	bytes_u32(b, value);
+	bytes_u32(b, 0);
+}
+
+static void cmd_copy(struct bytes *b, uint64_t src, uint64_t dst, uint64_t size)
+{
+	cmd_packet(b, OPENDXG_CMD_COPY, 32);
+	bytes_u64(b, src);
+	bytes_u64(b, dst);
+	bytes_u64(b, size);
+}
+
+static void cmd_timestamp(struct bytes *b, uint64_t va)
+{
+	cmd_packet(b, OPENDXG_CMD_TIMESTAMP, 16);
+	bytes_u64(b, va);
+}
+
+/* A DISPATCH of minimal_spirv ("main", no bindings, no push constants). */
+static void cmd_dispatch(struct bytes *b, uint32_t program, uint32_t groups)
+{
+	char name[OPENDXG_CMD_ENTRY_NAME_LEN] = "main";
+
+	cmd_packet(b, OPENDXG_CMD_DISPATCH, 96);
+	bytes_u32(b, program);
+	bytes_u32(b, groups);
+	bytes_u32(b, 1);
+	bytes_u32(b, 1);
+	bytes_u32(b, 0);
+	bytes_u32(b, 0);
+	bytes_put(b, name, sizeof(name));
+}
+
+/* The whole buffer (header + `packets`) in `out`; returns its length. */
+static uint32_t cmd_finish(struct bytes *out, const struct bytes *packets, uint32_t count)
+{
+	out->len = 0;
+	bytes_u32(out, OPENDXG_CMD_MAGIC);
+	bytes_u16(out, OPENDXG_CMD_VERSION_MAJOR);
+	bytes_u16(out, OPENDXG_CMD_VERSION_MINOR);
+	bytes_u32(out, (uint32_t)(OPENDXG_CMD_HEADER_SIZE + packets->len));
+	bytes_u32(out, count);
+	bytes_put(out, packets->data, packets->len);
+	return (uint32_t)out->len;
+}
+
+/* Sync objects of every type, CPU signals and the rewind rule, queue signals and waits. */
+static void exec_sync_seeds(void)
+{
+	struct dispatch_seed s;
+	uint32_t p, d, c, hc, hwq, progress, a0;
+	uint32_t mutex, sem, fence, notify, mf, keep;
+
+	seed_begin(&s, "exec-sync", 1 | FUZZ_VM_CONFIG_STATUS);
+	a0 = adapter_handle(&s, 0);
+	p = create_process(&s, "sync", 0);
+	adapter_op(&s, DXGW_OP_OPEN_ADAPTER, p, a0, 0);
+	d = create_device(&s, p, a0, 0);
+	c = create_context(&s, p, d, 0, 0);
+	hc = create_context(&s, p, d, 8, 0);
+	hwq = exec_hw_queue(&s, p, hc, &progress);
+	mutex = exec_sync_object(&s, p, d, D3DDDI_SYNCHRONIZATION_MUTEX, 0, 1, 0, 0);
+	sem = exec_sync_object(&s, p, d, D3DDDI_SEMAPHORE, 0, 3, 1, 0);
+	fence = exec_sync_object(&s, p, d, D3DDDI_FENCE, 0, 5, 0, 0);
+	notify = exec_sync_object(&s, p, d, D3DDDI_CPU_NOTIFICATION, 0, 0, 0, 0);
+	mf = exec_sync_object(&s, p, d, D3DDDI_MONITORED_FENCE, 0, 7, 0, 0);
+	keep = exec_sync_object(&s, p, d, D3DDDI_MONITORED_FENCE,
+				D3DDDI_SYNCOBJ_FLAG_NO_SIGNAL_MAX_VALUE_ON_TDR, 0, 0, 0);
+	exec_sync_object(&s, p, d, D3DDDI_PERIODIC_MONITORED_FENCE, 0, 0, 0, -EINVAL);
+	exec_sync_object(&s, p, d, D3DDDI_SEMAPHORE, 0, 2, 3, -EINVAL);
+	exec_signal_cpu(&s, p, d, 0, mf, 10, 0);
+	exec_signal_cpu(&s, p, d, 0, mf, 8, -EINVAL);
+	exec_signal_cpu(&s, p, d, D3DDDICB_SIGNAL_FLAG_ALLOW_FENCE_REWIND, mf, 9, 0);
+	{
+		const uint32_t slots[4] = { d, 3, mf, progress };
+		const uint32_t list[3] = { mf, progress, keep };
+		struct bytes b = { 0 };
+
+		bytes_u32(&b, slots[0]);
+		bytes_u32(&b, slots[1]);
+		bytes_list(&b, list, 3);
+		expect(&s, mem_send(&s, DXGW_OP_GET_FENCE_SLOTS, p, &b), 0, "GET_FENCE_SLOTS");
+		bytes_u32(&b, d);
+		bytes_u32(&b, 1);
+		bytes_list(&b, &mutex, 1);
+		expect(&s, mem_send(&s, DXGW_OP_GET_FENCE_SLOTS, p, &b), -EINVAL,
+		       "GET_FENCE_SLOTS of a mutex");
+		free(b.data);
+	}
+	/* Held by a fence the CPU signals later; a signal behind two queues; mutex and semaphore. */
+	exec_wait(&s, p, c, mf, 20, 0);
+	{
+		const uint32_t objs[3] = { sem, notify, fence };
+		const uint64_t vals[3] = { 0, 0, 6 };
+		const uint32_t both[2] = { c, hwq };
+		const uint64_t one = 1;
+
+		exec_signal_queues(&s, p, 0, &c, 1, objs, vals, 3, 0);
+		exec_signal_queues(&s, p, 0, both, 2, &keep, &one, 1, 0);
+	}
+	exec_wait(&s, p, hwq, mutex, 0, 0);
+	exec_signal(&s, p, c, mutex, 0, 0);
+	exec_wait(&s, p, hwq, sem, 0, 0);
+	exec_wait(&s, p, hwq, fence, 6, 0);
+	exec_signal_cpu(&s, p, d, 0, mf, 20, 0);
+	{
+		const uint64_t back = 3;
+
+		exec_signal_queues(&s, p, D3DDDICB_SIGNAL_FLAG_ALLOW_FENCE_REWIND, &c, 1, &mf, &back,
+				   1, 0);
+	}
+	exec_wait(&s, p, c, notify, 1, -EINVAL);
+	{
+		const uint32_t prio_set[4] = { c, (uint32_t)-3, 0, 0 };
+		const uint32_t prio_get[4] = { c, 0, 1, 0 };
+		const uint32_t state[2] = { d, D3DKMT_DEVICESTATE_EXECUTION };
+		const uint32_t fault[2] = { d, D3DKMT_DEVICESTATE_PAGE_FAULT };
+		const uint32_t clock[2] = { a0, 0 };
+
+		exec_fixed(&s, DXGW_OP_SET_SCHEDULING_PRIORITY, p, prio_set, 4, 0,
+			   "SET_SCHEDULING_PRIORITY");
+		exec_fixed(&s, DXGW_OP_GET_SCHEDULING_PRIORITY, p, prio_get, 4, 0,
+			   "GET_SCHEDULING_PRIORITY");
+		exec_fixed(&s, DXGW_OP_GET_DEVICE_STATE, p, state, 2, 0, "GET_DEVICE_STATE");
+		exec_fixed(&s, DXGW_OP_GET_DEVICE_STATE, p, fault, 2, -EINVAL,
+			   "GET_DEVICE_STATE page fault");
+		exec_fixed(&s, DXGW_OP_QUERY_CLOCK_CALIBRATION, p, clock, 2, 0,
+			   "QUERY_CLOCK_CALIBRATION");
+	}
+	{
+		const uint32_t esc[6] = { a0, d, c, D3DKMT_ESCAPE_DRIVERPRIVATE, 0,
+					  sizeof(struct opendxg_escape_context_stats) };
+		struct bytes b = { 0 };
+
+		for (int i = 0; i < 6; i++)
+			bytes_u32(&b, esc[i]);
+		bytes_u32(&b, OPENDXG_ESCAPE_CONTEXT_STATS);
+		bytes_u32(&b, sizeof(struct opendxg_escape_context_stats));
+		for (size_t i = 8; i < sizeof(struct opendxg_escape_context_stats); i++)
+			bytes_u8(&b, 0);
+		expect(&s, mem_send(&s, DXGW_OP_ESCAPE, p, &b), 0, "ESCAPE");
+		free(b.data);
+	}
+	/* A wait on an object that goes away; then the device breaks. */
+	exec_wait(&s, p, c, mf, 100, 0);
+	exec_signal(&s, p, c, keep, 5, 0);
+	destroy(&s, DXGW_OP_DESTROY_SYNC_OBJECT, p, mf, 0);
+	destroy(&s, DXGW_OP_DESTROY_SYNC_OBJECT, p, progress, -EINVAL);
+	exec_wait(&s, p, hwq, fence, 50, 0);
+	exec_signal(&s, p, hwq, keep, 9, 0);
+	{
+		const uint32_t mark[2] = { d, D3DKMT_DEVICE_ERROR_REASON_GENERIC };
+
+		exec_fixed(&s, DXGW_OP_MARK_DEVICE_ERROR, p, mark, 2, 0, "MARK_DEVICE_ERROR");
+	}
+	exec_signal(&s, p, c, notify, 0, -ENODEV);
+	destroy(&s, DXGW_OP_DESTROY_HW_QUEUE, p, hwq, 0);
+	destroy(&s, DXGW_OP_DESTROY_CONTEXT, p, c, 0);
+	expect(&s, seed_request(&s, DXGW_OP_DESTROY_PROCESS, p, NULL, 0), 0, "DESTROY_PROCESS");
+	seed_end(&s);
+}
+
+/* Command buffers written by the guest and submitted: every packet, both kinds of queue. */
+static void exec_submit_seeds(void)
+{
+	struct dispatch_seed s;
+	struct mem_queue q;
+	struct bytes packets = { 0 }, buf = { 0 };
+	uint32_t p, d, c, hc, hwq, a0, program, cmd, data, dl, done, len, bad_len;
+	uint64_t cmd_va, data_va, dl_va;
+
+	seed_begin(&s, "exec-submit", 1);
+	a0 = adapter_handle(&s, 0);
+	p = create_process(&s, "submit", 0);
+	adapter_op(&s, DXGW_OP_OPEN_ADAPTER, p, a0, 0);
+	d = create_device(&s, p, a0, 0);
+	c = create_context(&s, p, d, 0, 0);
+	hc = create_context(&s, p, d, 0, 0);
+	hwq = exec_hw_queue(&s, p, hc, NULL);
+	q = mem_queue(&s, p, d);
+	program = mem_alloc(&s, p, d, OPENDXG_ALLOC_KIND_PROGRAM, 0, 0);
+	cmd = mem_alloc(&s, p, d, OPENDXG_ALLOC_KIND_HOST_VISIBLE, 8192, 0);
+	data = mem_alloc(&s, p, d, OPENDXG_ALLOC_KIND_HOST_VISIBLE, 16384, 0);
+	dl = mem_alloc(&s, p, d, OPENDXG_ALLOC_KIND_DEVICE_LOCAL, 8192, 0);
+	cmd_va = mem_map(&s, p, q.queue, cmd, 0, 0, 2, 0);
+	data_va = mem_map(&s, p, q.queue, data, 0, 0, 4, 0);
+	dl_va = mem_map(&s, p, q.queue, dl, 0, 0, 2, 0);
+	done = exec_sync_object(&s, p, d, D3DDDI_MONITORED_FENCE, 0, 0, 0, 0);
+
+	cmd_fill(&packets, data_va, 4096, 0x11111111u);
+	cmd_packet(&packets, OPENDXG_CMD_BARRIER, 8);
+	cmd_copy(&packets, data_va, dl_va, 4096);
+	cmd_packet(&packets, OPENDXG_CMD_BARRIER, 8);
+	cmd_copy(&packets, dl_va + 1, data_va + 8192 + 3, 4000);
+	cmd_timestamp(&packets, data_va + 12288);
+	cmd_dispatch(&packets, program, 4);
+	len = cmd_finish(&buf, &packets, 7);
+	guest_write(&s, cmd, 0, buf.data, len);
+	exec_submit(&s, p, c, 0, cmd_va, len, 0, 0);
+	exec_signal(&s, p, c, done, 1, 0);
+	exec_submit(&s, p, hwq, 0, cmd_va, len, 1, 0);
+	exec_submit(&s, p, hwq, D3DKMT_SUBMITCOMMAND_FLAG_NULL_RENDERING, cmd_va, len, 2, 0);
+	/* An empty buffer, from the middle of the area. */
+	packets.len = 0;
+	len = cmd_finish(&buf, &packets, 0);
+	guest_write(&s, cmd, 4096, buf.data, len);
+	exec_submit(&s, p, hwq, 0, cmd_va + 4096, len, 5, 0);
+	/* Work held behind a wait when the process goes, and one buffer in flight on the context. */
+	exec_wait(&s, p, hwq, done, 7, 0);
+	exec_submit(&s, p, hwq, 0, cmd_va + 4096, len, 6, 0);
+	exec_submit(&s, p, c, 0, cmd_va + 4096, len, 0, 0);
+	/* A bad buffer breaks only its own context: the hardware queue's context goes on. */
+	cmd_fill(&packets, data_va + 2, 4, 0);
+	bad_len = cmd_finish(&buf, &packets, 1);
+	guest_write(&s, cmd, 0, buf.data, bad_len);
+	exec_submit(&s, p, c, 0, cmd_va, bad_len, 0, -EINVAL);
+	exec_submit(&s, p, c, 0, cmd_va + 4096, len, 0, -ENODEV);
+	exec_signal_cpu(&s, p, d, 0, done, 7, 0);
+	expect(&s, seed_request(&s, DXGW_OP_DESTROY_PROCESS, p, NULL, 0), 0, "DESTROY_PROCESS");
+	seed_end(&s);
+
+	/* A GPU VA that does not translate when the buffer runs, then one freed while queued. */
+	seed_begin(&s, "exec-fault", 1);
+	a0 = adapter_handle(&s, 0);
+	p = create_process(&s, "fault", 0);
+	adapter_op(&s, DXGW_OP_OPEN_ADAPTER, p, a0, 0);
+	d = create_device(&s, p, a0, 0);
+	c = create_context(&s, p, d, 0, 0);
+	hc = create_context(&s, p, d, 0, 0);
+	hwq = exec_hw_queue(&s, p, hc, NULL);
+	q = mem_queue(&s, p, d);
+	cmd = mem_alloc(&s, p, d, OPENDXG_ALLOC_KIND_HOST_VISIBLE, 4096, 0);
+	data = mem_alloc(&s, p, d, OPENDXG_ALLOC_KIND_HOST_VISIBLE, 4096, 0);
+	cmd_va = mem_map(&s, p, q.queue, cmd, 0, 0, 1, 0);
+	data_va = mem_map(&s, p, q.queue, data, 0, 0, 1, 0);
+	done = exec_sync_object(&s, p, d, D3DDDI_MONITORED_FENCE, 0, 0, 0, 0);
+	packets.len = 0;
+	cmd_fill(&packets, 0x500000000000ull, 64, 1);
+	len = cmd_finish(&buf, &packets, 1);
+	guest_write(&s, cmd, 0, buf.data, len);
+	exec_submit(&s, p, c, 0, cmd_va, len, 0, 0);
+	{
+		const uint32_t fault[2] = { d, D3DKMT_DEVICESTATE_PAGE_FAULT };
+
+		exec_fixed(&s, DXGW_OP_GET_DEVICE_STATE, p, fault, 2, 0,
+			   "GET_DEVICE_STATE page fault");
+	}
+	packets.len = 0;
+	cmd_fill(&packets, data_va, 4096, 2);
+	len = cmd_finish(&buf, &packets, 1);
+	guest_write(&s, cmd, 0, buf.data, len);
+	exec_wait(&s, p, hwq, done, 1, 0);
+	exec_submit(&s, p, hwq, 0, cmd_va, len, 1, 0);
+	{
+		const uint32_t destroy_list[4] = { d, 0, 1, 0 };
+
+		mem_list_req(&s, DXGW_OP_DESTROY_ALLOCATION, p, destroy_list, 4, &data, 1, NULL, 0,
+			     0, "DESTROY_ALLOCATION");
+	}
+	exec_signal_cpu(&s, p, d, 0, done, 1, 0);
+	exec_submit(&s, p, hwq, 0, cmd_va, len, 2, -ENODEV);
+	connect_vm(&s);
+	seed_end(&s);
+	free(packets.data);
+	free(buf.data);
+}
+
 /* Small quotas (config bit 2): each create runs into its limit. */
 static void dispatch_quotas(void)
 {
@@ -1096,6 +1518,8 @@ int main(int argc, char **argv)
 		dispatch_quotas();
 		dispatch_malformed();
 		dispatch_memory();
+		exec_sync_seeds();
+		exec_submit_seeds();
 	} else {
 		ring_seeds();
 	}

@@ -18,10 +18,22 @@
  * The fix-ups are opt-in per record: without them the fuzzer still sends every inconsistent size;
  * with them it reaches the handlers of large variable-length messages, whose two length fields it
  * would otherwise have to guess together.
+ *
+ * A record whose header opcode is FUZZ_OP_GUEST_WRITE is not a request: it stands for the guest
+ * writing its own memory (a command buffer, before SUBMIT). Its body is le32 allocation, le32
+ * byte offset, then the bytes, written into that host-visible allocation's pages (of whichever
+ * process has it; cut at the allocation's end; nothing when there is no such allocation).
+ *
+ * Execution runs on a fake backend (no Vulkan): a job's operations are checked against the
+ * memory they name (heap pages, device-local buffers: every reference inside) and carried out on
+ * it (COPY, FILL, TIMESTAMP; a DISPATCH touches the first and last word of each binding). Jobs
+ * complete when fuzz_vm_after_record() says so: after every second record, so inputs reach
+ * destruction with jobs still in flight as well as after they completed.
  */
 #ifndef DXG_FUZZ_VM_H
 #define DXG_FUZZ_VM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "log.h"
@@ -54,6 +66,10 @@
 #define FUZZ_RECORD_FIX_BODY_SIZE 0x2u
 #define FUZZ_RECORD_EXTEND_SHIFT 2u
 #define FUZZ_RECORD_EXTEND_UNIT 4096u
+
+/* Not a wire opcode (dxgd's bands end at 0x06xx): the guest-write pseudo-record above. */
+#define FUZZ_OP_GUEST_WRITE 0xfe01u
+#define FUZZ_GUEST_WRITE_FIXED 8u	/* le32 allocation, le32 offset */
 
 struct fuzz_vm {
 	struct vk_adapter adapters[FUZZ_VM_MAX_ADAPTERS];
@@ -93,5 +109,21 @@ uint64_t fuzz_vm_device_bytes(void);
 void fuzz_vm_start(struct fuzz_vm *f, uint8_t config);
 /* Frees everything the input created, so libFuzzer's leak check sees a balanced run. */
 void fuzz_vm_stop(struct fuzz_vm *f);
+
+/*
+ * A FUZZ_OP_GUEST_WRITE record: performs it and returns true. Any other record: false (the
+ * caller dispatches it). `rec` is the record as received, `len` bytes.
+ */
+bool fuzz_vm_guest_write(struct fuzz_vm *f, const unsigned char *rec, uint32_t len);
+
+/*
+ * What the worker's loop does between requests: after every second record (`record_number`
+ * even), the jobs in flight complete and exec_poll() reaps them and runs what can run. The
+ * harness and the seed generator call it after each record, so both see the same states.
+ */
+void fuzz_vm_after_record(struct fuzz_vm *f, uint32_t record_number);
+
+/* Fake execution objects alive now: devices opened, programs, jobs in flight (0 after stop). */
+uint32_t fuzz_vm_exec_objects(void);
 
 #endif /* DXG_FUZZ_VM_H */

@@ -247,7 +247,7 @@ static void test_config_file(void **state)
 	snprintf(sock, sizeof(sock), "%s/cfg.sock", dir);
 	snprintf(body, sizeof(body),
 		 "[vm cfgvm]\nsocket = %s\nsize = 8M\nquota_bytes = 64K\nmax_allocations = 3\n"
-		 "max_gpuva_entries = 8\n", sock);
+		 "max_gpuva_entries = 8\nmax_sync_objects = 2\nmax_hw_queues = 1\n", sock);
 	fp = fopen(ini, "w");
 	assert_non_null(fp);
 	fputs(body, fp);
@@ -265,6 +265,24 @@ static void test_config_file(void **state)
 	assert_int_equal(uguest_alloc(cg, p, dev, OPENDXG_ALLOC_KIND_HOST_VISIBLE, 1, &h), -ENOMEM);
 	assert_int_equal(harness_vm_stats(cg, p, a, &s), 0);
 	assert_true(s.quota_bytes == 64 * KiB);
+	/* The execution limits reach the worker too (docs/dxgd.md, "Execution limits"). */
+	{
+		const struct uguest_context_args cargs = { .device = dev, .engine_affinity = 1 };
+		struct uguest_sync_object so;
+		struct uguest_hw_queue q;
+		uint32_t ctx;
+
+		assert_int_equal(uguest_create_context(cg, p, &cargs, &ctx), 0);
+		assert_int_equal(uguest_create_hw_queue(cg, p, ctx, 0, NULL, 0, &q), 0);
+		assert_int_equal(uguest_create_hw_queue(cg, p, ctx, 0, NULL, 0, &q), -ENOMEM);
+		for (int i = 0; i < 2; i++)
+			assert_int_equal(uguest_create_fence(cg, p, dev, 0, &so), 0);
+		assert_int_equal(uguest_create_fence(cg, p, dev, 0, &so), -ENOMEM);
+		assert_int_equal(harness_vm_stats(cg, p, a, &s), 0);
+		assert_int_equal(s.hw_queues, 1);
+		/* Two fences of ours and the hardware queue's progress fence. */
+		assert_int_equal(s.sync_objects, 3);
+	}
 	uguest_close(cg);
 	assert_int_equal(harness_stop(&d), 0);
 	unlink(ini);
@@ -302,6 +320,7 @@ static void test_bad_limits(void **state)
 	static const char *const bad[] = {
 		"nosuch:quota_bytes=1M", "vm0:quota_bytes=abc", "vm0:quota_bytes=-1",
 		"vm0:bogus=1", "vm0:max_gpuva_entries=0", "vm0:max_allocations=4294967296",
+		"vm0:max_hw_queues=-1", "vm0:max_queued_bytes=18446744073709551615",
 		"vm0", "vm0:", "vm0:quota_bytes", ":quota_bytes=1M",
 	};
 

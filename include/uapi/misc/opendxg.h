@@ -77,7 +77,11 @@ struct opendxg_vm_stats {
 	__u64 program_bytes;		/* charged: program allocations */
 	__u64 evicted_bytes;		/* charged: evicted device-local contents held in host memory */
 	__u64 quota_bytes;		/* the VM's quota on this adapter; ~0 when unlimited */
-	__u64 reserved2[3];
+	/* Execution, VM-wide (every adapter); 0 from hosts before protocol 1.2. */
+	__u64 jobs_submitted;		/* command buffers accepted by SUBMIT */
+	__u64 jobs_completed;		/* ... that finished */
+	__u32 sync_objects;		/* live sync objects, queue fences included */
+	__u32 hw_queues;		/* live hardware queues */
 };
 
 /*

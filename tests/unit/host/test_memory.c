@@ -31,6 +31,7 @@
 #include <opendxg/handle.h>
 #include <opendxg/wire.h>
 
+#include "exec.h"
 #include "memory.h"
 #include "objects.h"
 #include "vk_device.h"
@@ -309,11 +310,15 @@ static int send_req(struct fixture *f, uint16_t opcode, uint32_t process, const 
 	f->status = (int)dxg_from_le32(h.status);
 	if (f->status < 0)
 		assert_int_equal(f->reply_len, sizeof(h));
-	if (finish)
+	if (finish) {
+		/* As the worker does: the deferred fence write may release queued work. */
 		memory_after_reply(&f->vm);
+		exec_run(&f->vm);
+	}
 	/* Between a PENDING reply and its completion the books are mid-flight by design. */
 	if (!memory_has_deferred(&f->vm))
 		assert_null(memory_check(&f->vm));
+	assert_null(exec_check(&f->vm));
 	return f->status;
 }
 
@@ -1315,12 +1320,37 @@ static void test_gpu_va(void **state)
 							 &off), 0);
 		assert_int_equal(memory_translate_gpu_va(host_p, 0, va + 4 * 4096, 4, false, &a,
 							 &off), -EFAULT);
-		/* A fence value not reached yet, or a context of no device of ours. */
-		dxg_le64 later = dxg_to_le64(1000);
+		/*
+		 * A fence value not reached yet: the update waits on the context's queue (0 now)
+		 * and applies once the paging fence gets there (the next paging operation).
+		 */
+		struct body later = { .len = 0 };
 
-		memcpy(u.b + 16, &later, 8);
-		assert_int_equal(req(f, DXGW_OP_UPDATE_GPU_VA, p.handle, &u), -EINVAL);
-		memset(u.b + 16, 0, 8);
+		b_u32(&later, p.device);
+		b_u32(&later, ctx);
+		b_u32(&later, q.sync);
+		b_u32(&later, 1);
+		b_u64(&later, 3);	/* two maps so far: the fence is at 2 */
+		b_u32(&later, 0);
+		b_u32(&later, 0);
+		b_u32(&later, D3DDDI_UPDATEGPUVIRTUALADDRESS_UNMAP);
+		b_u32(&later, 0);
+		b_u64(&later, va + 12 * 4096);
+		b_u64(&later, 4096);
+		for (int i = 0; i < 5; i++)	/* dest, allocation, offset, protections */
+			b_u64(&later, 0);
+		assert_int_equal(req(f, DXGW_OP_UPDATE_GPU_VA, p.handle, &later), 0);
+		assert_int_equal(f->vm.counters.queue_items, 1);
+		assert_int_equal(memory_translate_gpu_va(host_p, 0, va + 12 * 4096, 4, false, &a,
+							 &off), 0);
+		assert_int_equal(map_va(f, &p, &q, h, va + 9 * 4096, 0, 1, 0), 0);
+		assert_true(r64(f, 8) == 3);
+		assert_int_equal(f->vm.counters.queue_items, 0);
+		assert_int_equal(memory_translate_gpu_va(host_p, 0, va + 12 * 4096, 4, false, &a,
+							 &off), -EFAULT);
+		/* A fence that is not a fence of the device, or a context of no device of ours. */
+		memcpy(later.b + 8, &(dxg_le32){ dxg_to_le32(p.device) }, 4);
+		assert_int_equal(req(f, DXGW_OP_UPDATE_GPU_VA, p.handle, &later), -EINVAL);
 		memset(u.b + 4, 0, 4);
 		assert_int_equal(req(f, DXGW_OP_UPDATE_GPU_VA, p.handle, &u), -EINVAL);
 	}

@@ -90,6 +90,8 @@ static void test_accepts_plain_compute(void **state)
 	assert_int_equal(info.local_size[0][1], 4);
 	assert_int_equal(info.local_size[0][2], 2);
 	assert_int_equal(info.features, 0);
+	assert_int_equal(info.binding_mask, 0x1);
+	assert_int_equal(info.push_constant_size, 0);
 	/* info and why are optional. */
 	assert_int_equal(spirv_check(m.words, m.size, NULL, NULL), 0);
 	free(m.words);
@@ -108,6 +110,9 @@ static void test_reports_entry_name(void **state)
 	assert_int_equal(info.local_size[0][0], 256);
 	assert_int_equal(info.local_size[0][1], 1);
 	assert_int_equal(info.local_size[0][2], 1);
+	/* No resources at all. */
+	assert_int_equal(info.binding_mask, 0);
+	assert_int_equal(info.push_constant_size, 0);
 	free(m.words);
 }
 
@@ -156,6 +161,7 @@ static void test_reports_features(void **state)
 			 SPIRV_FEATURE_SUBGROUP_BASIC | SPIRV_FEATURE_SUBGROUP_ARITHMETIC |
 			 SPIRV_FEATURE_SUBGROUP_EXTENDED_TYPES);
 	assert_int_equal(info.local_size[0][0], 64);
+	assert_int_equal(info.binding_mask, 0x3);
 	free(m.words);
 
 	m = load("memory_model");
@@ -164,6 +170,53 @@ static void test_reports_features(void **state)
 			 SPIRV_FEATURE_VULKAN_MEMORY_MODEL |
 			 SPIRV_FEATURE_VULKAN_MEMORY_MODEL_DEVICE_SCOPE | SPIRV_FEATURE_VULKAN_1_2);
 	free(m.words);
+}
+
+/* What a module binds: the binding mask and the push constant block's span. */
+static void expect_resources(const char *name, uint32_t mask, uint32_t push_size)
+{
+	struct module m = load(name);
+	struct spirv_info info;
+	char why[SPIRV_CHECK_WHY_LEN];
+
+	if (spirv_check(m.words, m.size, &info, why) != 0)
+		fail_msg("%s refused: %s", name, why);
+	if (info.binding_mask != mask || info.push_constant_size != push_size)
+		fail_msg("%s: binding mask 0x%x, push constants %u; expected 0x%x, %u", name,
+			 info.binding_mask, info.push_constant_size, mask, push_size);
+	free(m.words);
+}
+
+static void test_reports_resources(void **state)
+{
+	(void)state;
+	/* Bindings 0, 3, 15 and 7, which no code uses: declared is bound. */
+	expect_resources("resources", 0x8089, 92);
+	/* The SPIR-V 1.0 spelling of storage buffers counts the same. */
+	expect_resources("buffer_block", 0x6, 0);
+	/* Arrays of structs at their stride; a row-major mat2x3 spans 3 rows of 8 bytes. */
+	expect_resources("push_layout", 0x4, 88);
+	/* Offset 64 + uvec2 + a 16-bit member: 74, not rounded to a multiple of 4. */
+	expect_resources("push_offset", 0x2, 74);
+	expect_resources("push_max", 0x1, 128);
+	expect_resources("spec_size", 0x1, 0);
+}
+
+static void test_refuses_resources_outside_layout(void **state)
+{
+	(void)state;
+	expect_file_refused("set1", "descriptor set 1");
+	expect_file_refused("binding16", "binding 16");
+	expect_file_refused("buffer_array", "array of descriptors");
+	expect_file_refused("uniform_block", "uniform buffer");
+	expect_file_refused("image", "UniformConstant");
+	expect_file_refused("sampler", "UniformConstant");
+	expect_file_refused("push_too_big", "push constant block of 132 bytes");
+	expect_file_refused("spec_push", "specialization");
+	/* The size walk follows types only so deep (each level is a recursion). */
+	expect_file_refused("push_deep", "nest deeper");
+	/* Valid SPIR-V, but a DescriptorSet the gate would have to resolve through a group. */
+	expect_file_refused("decoration_group", "decoration groups");
 }
 
 static void test_refuses_bad_sizes(void **state)
@@ -469,6 +522,8 @@ int main(void)
 		cmocka_unit_test(test_accepts_unaligned_code),
 		cmocka_unit_test(test_spec_constant_local_size),
 		cmocka_unit_test(test_reports_features),
+		cmocka_unit_test(test_reports_resources),
+		cmocka_unit_test(test_refuses_resources_outside_layout),
 		cmocka_unit_test(test_refuses_bad_sizes),
 		cmocka_unit_test(test_refuses_bad_header),
 		cmocka_unit_test(test_refuses_broken_instruction_stream),

@@ -409,6 +409,183 @@ static struct msg *good_update_gpu_va(uint32_t n)
 	return m;
 }
 
+/* ---- 0x05xx synchronization objects, 0x06xx execution ---- */
+
+#define SYNC(i) (0x40000800u + 0x40u * (i))
+#define QUEUE(i) (0x40000a00u + 0x40u * (i))
+
+static struct msg *good_create_sync_object(uint32_t type)
+{
+	struct msg *m = new_msg(DXGW_OP_CREATE_SYNC_OBJECT, PROCESS,
+				sizeof(struct dxgw_create_sync_object_req));
+
+	put32(m, OFF(struct dxgw_create_sync_object_req, device), DEVICE);
+	put32(m, OFF(struct dxgw_create_sync_object_req, type), type);
+	put32(m, OFF(struct dxgw_create_sync_object_req, flags),
+	      D3DDDI_SYNCOBJ_FLAG_NO_SIGNAL_MAX_VALUE_ON_TDR | D3DDDI_SYNCOBJ_FLAG_CROSS_ADAPTER);
+	switch (type) {
+	case D3DDDI_SYNCHRONIZATION_MUTEX:
+		put64(m, OFF(struct dxgw_create_sync_object_req, value0), 1);
+		break;
+	case D3DDDI_SEMAPHORE:
+		put64(m, OFF(struct dxgw_create_sync_object_req, value0), 10);
+		put64(m, OFF(struct dxgw_create_sync_object_req, value1), 3);
+		break;
+	case D3DDDI_FENCE:
+	case D3DDDI_MONITORED_FENCE:
+		put64(m, OFF(struct dxgw_create_sync_object_req, value0), 0x123456789ull);
+		break;
+	default:
+		break;
+	}
+	return m;
+}
+
+/* A handle list of `count` at `at`, then `values` u64 values 1000 + i. */
+static void put_list_values(struct msg *m, uint32_t at, uint32_t count, uint32_t first,
+			    uint32_t values)
+{
+	for (uint32_t i = 0; i < count; i++)
+		put32(m, at + 4 * i, first + 0x40u * i);
+	for (uint32_t i = 0; i < values; i++)
+		put64(m, at + dxgw_list_bytes(count) + 8 * i, 1000 + i);
+}
+
+static struct msg *good_signal_from_cpu(uint32_t count)
+{
+	const uint32_t fixed = sizeof(struct dxgw_signal_from_cpu_req);
+	struct msg *m = new_msg(DXGW_OP_SIGNAL_FROM_CPU, PROCESS,
+				fixed + dxgw_list_bytes(count) + 8 * count);
+
+	put32(m, OFF(struct dxgw_signal_from_cpu_req, device), DEVICE);
+	put32(m, OFF(struct dxgw_signal_from_cpu_req, count), count);
+	put32(m, OFF(struct dxgw_signal_from_cpu_req, flags),
+	      D3DDDICB_SIGNAL_FLAG_ALLOW_FENCE_REWIND);
+	put_list_values(m, fixed, count, SYNC(0), count);
+	return m;
+}
+
+static struct msg *good_get_fence_slots(uint32_t count)
+{
+	const uint32_t fixed = sizeof(struct dxgw_get_fence_slots_req);
+	struct msg *m = new_msg(DXGW_OP_GET_FENCE_SLOTS, PROCESS, fixed + dxgw_list_bytes(count));
+
+	put32(m, OFF(struct dxgw_get_fence_slots_req, device), DEVICE);
+	put32(m, OFF(struct dxgw_get_fence_slots_req, count), count);
+	put_list_values(m, fixed, count, SYNC(0), 0);
+	return m;
+}
+
+static struct msg *good_signal_on_queue(uint32_t queues, uint32_t objects)
+{
+	const uint32_t fixed = sizeof(struct dxgw_signal_on_queue_req);
+	struct msg *m = new_msg(DXGW_OP_SIGNAL_ON_QUEUE, PROCESS,
+				fixed + dxgw_list_bytes(queues) + dxgw_list_bytes(objects) +
+				8 * objects);
+
+	put32(m, OFF(struct dxgw_signal_on_queue_req, queue_count), queues);
+	put32(m, OFF(struct dxgw_signal_on_queue_req, object_count), objects);
+	put32(m, OFF(struct dxgw_signal_on_queue_req, flags),
+	      D3DDDICB_SIGNAL_FLAG_SIGNAL_AT_SUBMISSION | D3DDDICB_SIGNAL_FLAG_ALLOW_FENCE_REWIND);
+	put_list_values(m, fixed, queues, QUEUE(0), 0);
+	put_list_values(m, fixed + dxgw_list_bytes(queues), objects, SYNC(0), objects);
+	return m;
+}
+
+static struct msg *good_wait_on_queue(uint32_t objects)
+{
+	const uint32_t fixed = sizeof(struct dxgw_wait_on_queue_req);
+	struct msg *m = new_msg(DXGW_OP_WAIT_ON_QUEUE, PROCESS,
+				fixed + dxgw_list_bytes(objects) + 8 * objects);
+
+	put32(m, OFF(struct dxgw_wait_on_queue_req, queue), QUEUE(0));
+	put32(m, OFF(struct dxgw_wait_on_queue_req, object_count), objects);
+	put_list_values(m, fixed, objects, SYNC(0), objects);
+	return m;
+}
+
+static struct msg *good_create_hw_queue(uint32_t priv_size)
+{
+	const uint32_t fixed = sizeof(struct dxgw_create_hw_queue_req);
+	struct msg *m = new_msg(DXGW_OP_CREATE_HW_QUEUE, PROCESS, fixed + priv_size);
+
+	put32(m, OFF(struct dxgw_create_hw_queue_req, context), 0x40000600u);
+	put32(m, OFF(struct dxgw_create_hw_queue_req, flags),
+	      D3DDDI_CREATEHWQUEUE_FLAG_DISABLE_GPU_TIMEOUT);
+	put32(m, OFF(struct dxgw_create_hw_queue_req, priv_size), priv_size);
+	memset(m->body + fixed, 0x5a, priv_size);
+	return m;
+}
+
+static struct msg *good_submit(void)
+{
+	struct msg *m = new_msg(DXGW_OP_SUBMIT, PROCESS, sizeof(struct dxgw_submit_req));
+
+	put32(m, OFF(struct dxgw_submit_req, queue), QUEUE(0));
+	put32(m, OFF(struct dxgw_submit_req, flags), D3DKMT_SUBMITCOMMAND_FLAG_NULL_RENDERING);
+	put64(m, OFF(struct dxgw_submit_req, command_buffer), 0x100000);
+	put32(m, OFF(struct dxgw_submit_req, length), 4096);
+	put64(m, OFF(struct dxgw_submit_req, progress_fence_value), 77);
+	return m;
+}
+
+static struct msg *good_priority(uint16_t op)
+{
+	struct msg *m = new_msg(op, PROCESS, sizeof(struct dxgw_scheduling_priority_req));
+
+	put32(m, OFF(struct dxgw_scheduling_priority_req, context), 0x40000600u);
+	if (op == DXGW_OP_SET_SCHEDULING_PRIORITY)
+		put32(m, OFF(struct dxgw_scheduling_priority_req, priority), (uint32_t)-7);
+	put32(m, OFF(struct dxgw_scheduling_priority_req, in_process), 1);
+	return m;
+}
+
+static struct msg *good_get_device_state(uint32_t type)
+{
+	struct msg *m = new_msg(DXGW_OP_GET_DEVICE_STATE, PROCESS,
+				sizeof(struct dxgw_get_device_state_req));
+
+	put32(m, OFF(struct dxgw_get_device_state_req, device), DEVICE);
+	put32(m, OFF(struct dxgw_get_device_state_req, state_type), type);
+	return m;
+}
+
+static struct msg *good_mark_device_error(void)
+{
+	struct msg *m = new_msg(DXGW_OP_MARK_DEVICE_ERROR, PROCESS,
+				sizeof(struct dxgw_mark_device_error_req));
+
+	put32(m, OFF(struct dxgw_mark_device_error_req, device), DEVICE);
+	put32(m, OFF(struct dxgw_mark_device_error_req, reason),
+	      D3DKMT_DEVICE_ERROR_REASON_DRIVER_ERROR);
+	return m;
+}
+
+static struct msg *good_clock_calibration(void)
+{
+	struct msg *m = new_msg(DXGW_OP_QUERY_CLOCK_CALIBRATION, PROCESS,
+				sizeof(struct dxgw_clock_calibration_req));
+
+	put32(m, OFF(struct dxgw_clock_calibration_req, adapter), 0x40000040);
+	return m;
+}
+
+static struct msg *good_escape(uint32_t priv_size)
+{
+	const uint32_t fixed = sizeof(struct dxgw_escape_req);
+	struct msg *m = new_msg(DXGW_OP_ESCAPE, PROCESS, fixed + priv_size);
+
+	put32(m, OFF(struct dxgw_escape_req, adapter), 0x40000040);
+	put32(m, OFF(struct dxgw_escape_req, device), DEVICE);
+	put32(m, OFF(struct dxgw_escape_req, context), 0x40000600u);
+	put32(m, OFF(struct dxgw_escape_req, type), D3DKMT_ESCAPE_DRIVERPRIVATE);
+	put32(m, OFF(struct dxgw_escape_req, flags), D3DDDI_ESCAPE_FLAG_DRIVER_KNOWN_ESCAPE);
+	put32(m, OFF(struct dxgw_escape_req, priv_size), priv_size);
+	put32(m, fixed + OFF(struct opendxg_escape_header, code), OPENDXG_ESCAPE_CONTEXT_STATS);
+	put32(m, fixed + OFF(struct opendxg_escape_header, size), priv_size);
+	return m;
+}
+
 /* Every good message of the protocol, for the generic envelope mutations. */
 static struct msg *good_message(int i)
 {
@@ -450,6 +627,27 @@ static struct msg *good_message(int i)
 	case 34: return good_map_gpu_va();
 	case 35: return good_free_gpu_va();
 	case 36: return good_update_gpu_va(4);
+	case 37: return good_create_sync_object(D3DDDI_SYNCHRONIZATION_MUTEX);
+	case 38: return good_create_sync_object(D3DDDI_SEMAPHORE);
+	case 39: return good_create_sync_object(D3DDDI_FENCE);
+	case 40: return good_create_sync_object(D3DDDI_CPU_NOTIFICATION);
+	case 41: return good_create_sync_object(D3DDDI_MONITORED_FENCE);
+	case 42: return good_destroy(DXGW_OP_DESTROY_SYNC_OBJECT);
+	case 43: return good_signal_from_cpu(3);
+	case 44: return good_get_fence_slots(3);
+	case 45: return good_signal_on_queue(3, 2);
+	case 46: return good_wait_on_queue(3);
+	case 47: return good_create_hw_queue(20);
+	case 48: return good_create_hw_queue(0);
+	case 49: return good_destroy(DXGW_OP_DESTROY_HW_QUEUE);
+	case 50: return good_submit();
+	case 51: return good_priority(DXGW_OP_SET_SCHEDULING_PRIORITY);
+	case 52: return good_priority(DXGW_OP_GET_SCHEDULING_PRIORITY);
+	case 53: return good_get_device_state(D3DKMT_DEVICESTATE_EXECUTION);
+	case 54: return good_mark_device_error();
+	case 55: return good_clock_calibration();
+	case 56: return good_escape(sizeof(struct opendxg_escape_context_stats));
+	case 57: return good_escape(8);
 	default: return NULL;
 	}
 }
@@ -1249,6 +1447,390 @@ static void test_memory_counts(void **state)
 	}
 }
 
+static void test_good_sync_ops(void **state)
+{
+	static const uint32_t types[] = { D3DDDI_SYNCHRONIZATION_MUTEX, D3DDDI_SEMAPHORE,
+					  D3DDDI_FENCE, D3DDDI_CPU_NOTIFICATION,
+					  D3DDDI_MONITORED_FENCE };
+	static const uint64_t v0[] = { 1, 10, 0x123456789ull, 0, 0x123456789ull };
+	static const uint64_t v1[] = { 0, 3, 0, 0, 0 };
+	struct dxgw_request req;
+	struct msg *m;
+
+	(void)state;
+	for (size_t i = 0; i < 5; i++) {
+		m = good_create_sync_object(types[i]);
+		assert_int_equal(decode(m, &req), 0);
+		assert_int_equal(req.create_sync_object.device, DEVICE);
+		assert_int_equal(req.create_sync_object.type, types[i]);
+		assert_int_equal(req.create_sync_object.flags, 0x44);
+		assert_true(req.create_sync_object.value0 == v0[i]);
+		assert_true(req.create_sync_object.value1 == v1[i]);
+		free(m);
+	}
+
+	m = good_destroy(DXGW_OP_DESTROY_SYNC_OBJECT);
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(req.destroy.handle, 0x400000c0);
+	free(m);
+
+	for (uint32_t n = 1; n <= DXGW_MAX_SYNC_OBJECTS; n += 31) {
+		m = good_signal_from_cpu(n);
+		assert_int_equal(decode(m, &req), 0);
+		assert_int_equal(req.signal_from_cpu.device, DEVICE);
+		assert_int_equal(req.signal_from_cpu.count, n);
+		assert_int_equal(req.signal_from_cpu.flags, D3DDDICB_SIGNAL_FLAG_ALLOW_FENCE_REWIND);
+		assert_int_equal(dxgw_list_get(req.signal_from_cpu.handles, n - 1), SYNC(n - 1));
+		assert_true(dxgw_value_get(req.signal_from_cpu.values, n - 1) == 1000 + n - 1);
+		free(m);
+
+		m = good_get_fence_slots(n);
+		assert_int_equal(decode(m, &req), 0);
+		assert_int_equal(req.get_fence_slots.device, DEVICE);
+		assert_int_equal(req.get_fence_slots.count, n);
+		assert_int_equal(dxgw_list_get(req.get_fence_slots.handles, 0), SYNC(0));
+		free(m);
+
+		m = good_wait_on_queue(n);
+		assert_int_equal(decode(m, &req), 0);
+		assert_int_equal(req.wait_on_queue.queue, QUEUE(0));
+		assert_int_equal(req.wait_on_queue.object_count, n);
+		assert_int_equal(dxgw_list_get(req.wait_on_queue.objects, n - 1), SYNC(n - 1));
+		assert_true(dxgw_value_get(req.wait_on_queue.values, n - 1) == 1000 + n - 1);
+		free(m);
+	}
+
+	m = good_signal_on_queue(DXGW_MAX_QUEUES, DXGW_MAX_SYNC_OBJECTS);
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(req.signal_on_queue.queue_count, DXGW_MAX_QUEUES);
+	assert_int_equal(req.signal_on_queue.object_count, DXGW_MAX_SYNC_OBJECTS);
+	assert_int_equal(req.signal_on_queue.flags, 5);
+	assert_int_equal(dxgw_list_get(req.signal_on_queue.queues, 63), QUEUE(63));
+	assert_int_equal(dxgw_list_get(req.signal_on_queue.objects, 31), SYNC(31));
+	assert_true(dxgw_value_get(req.signal_on_queue.values, 31) == 1031);
+	free(m);
+	/* Odd counts: both lists carry padding. */
+	m = good_signal_on_queue(3, 1);
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(dxgw_list_get(req.signal_on_queue.queues, 2), QUEUE(2));
+	assert_int_equal(dxgw_list_get(req.signal_on_queue.objects, 0), SYNC(0));
+	assert_true(dxgw_value_get(req.signal_on_queue.values, 0) == 1000);
+	assert_ptr_equal(req.signal_on_queue.values, req.signal_on_queue.objects + 8);
+	free(m);
+}
+
+static void test_good_exec_ops(void **state)
+{
+	struct dxgw_request req;
+	struct msg *m;
+
+	(void)state;
+	m = good_create_hw_queue(20);
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(req.create_hw_queue.context, 0x40000600u);
+	assert_int_equal(req.create_hw_queue.flags, D3DDDI_CREATEHWQUEUE_FLAG_DISABLE_GPU_TIMEOUT);
+	assert_int_equal(req.create_hw_queue.priv_size, 20);
+	assert_int_equal(req.create_hw_queue.priv[19], 0x5a);
+	free(m);
+	m = good_create_hw_queue(DXGW_MAX_HWQUEUE_PRIV);
+	assert_int_equal(decode(m, &req), 0);
+	free(m);
+	m = good_create_hw_queue(0);
+	assert_int_equal(decode(m, &req), 0);
+	assert_null(req.create_hw_queue.priv);
+	free(m);
+
+	m = good_submit();
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(req.submit.queue, QUEUE(0));
+	assert_int_equal(req.submit.flags, D3DKMT_SUBMITCOMMAND_FLAG_NULL_RENDERING);
+	assert_true(req.submit.command_buffer == 0x100000);
+	assert_int_equal(req.submit.length, 4096);
+	assert_true(req.submit.progress_fence_value == 77);
+	free(m);
+
+	m = good_priority(DXGW_OP_SET_SCHEDULING_PRIORITY);
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(req.scheduling_priority.context, 0x40000600u);
+	assert_int_equal(req.scheduling_priority.priority, -7);
+	assert_int_equal(req.scheduling_priority.in_process, 1);
+	free(m);
+	m = good_priority(DXGW_OP_GET_SCHEDULING_PRIORITY);
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(req.scheduling_priority.priority, 0);
+	free(m);
+
+	m = good_get_device_state(D3DKMT_DEVICESTATE_PAGE_FAULT);
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(req.get_device_state.device, DEVICE);
+	assert_int_equal(req.get_device_state.state_type, D3DKMT_DEVICESTATE_PAGE_FAULT);
+	free(m);
+
+	m = good_mark_device_error();
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(req.mark_device_error.device, DEVICE);
+	assert_int_equal(req.mark_device_error.reason, D3DKMT_DEVICE_ERROR_REASON_DRIVER_ERROR);
+	free(m);
+
+	m = good_clock_calibration();
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(req.clock_calibration.adapter, 0x40000040);
+	free(m);
+
+	m = good_escape(sizeof(struct opendxg_escape_context_stats));
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(req.escape.adapter, 0x40000040);
+	assert_int_equal(req.escape.device, DEVICE);
+	assert_int_equal(req.escape.context, 0x40000600u);
+	assert_int_equal(req.escape.type, D3DKMT_ESCAPE_DRIVERPRIVATE);
+	assert_int_equal(req.escape.flags, D3DDDI_ESCAPE_FLAG_DRIVER_KNOWN_ESCAPE);
+	assert_int_equal(req.escape.priv_size, sizeof(struct opendxg_escape_context_stats));
+	assert_int_equal(req.escape.code, OPENDXG_ESCAPE_CONTEXT_STATS);
+	assert_ptr_equal(req.escape.priv, record + sizeof(struct dxgw_hdr) +
+			 sizeof(struct dxgw_escape_req));
+	free(m);
+	m = good_escape(DXGW_MAX_ESCAPE_DATA);
+	assert_int_equal(decode(m, &req), 0);
+	free(m);
+}
+
+static void test_sync_exec_reserved_and_padding(void **state)
+{
+	const uint32_t soq = sizeof(struct dxgw_signal_on_queue_req);
+	struct msg *m;
+
+	(void)state;
+	m = good_create_sync_object(D3DDDI_MONITORED_FENCE);
+	expect32(m, OFF(struct dxgw_create_sync_object_req, reserved0), 1, -EINVAL);
+	free(m);
+	m = good_destroy(DXGW_OP_DESTROY_SYNC_OBJECT);
+	expect32(m, OFF(struct dxgw_destroy_req, reserved0), 1, -EINVAL);
+	free(m);
+	m = good_destroy(DXGW_OP_DESTROY_HW_QUEUE);
+	expect32(m, OFF(struct dxgw_destroy_req, reserved0), 1, -EINVAL);
+	free(m);
+	m = good_signal_from_cpu(3);
+	expect32(m, OFF(struct dxgw_signal_from_cpu_req, reserved0), 1, -EINVAL);
+	expect32(m, sizeof(struct dxgw_signal_from_cpu_req) + 12, 1, -EINVAL);	/* list pad */
+	free(m);
+	m = good_get_fence_slots(1);
+	expect32(m, sizeof(struct dxgw_get_fence_slots_req) + 4, 1, -EINVAL);
+	free(m);
+	m = good_signal_on_queue(3, 1);
+	expect32(m, OFF(struct dxgw_signal_on_queue_req, reserved0), 1, -EINVAL);
+	expect32(m, soq + 12, 1, -EINVAL);		/* queue list pad */
+	expect32(m, soq + 16 + 4, 1, -EINVAL);		/* object list pad */
+	free(m);
+	m = good_wait_on_queue(1);
+	expect32(m, sizeof(struct dxgw_wait_on_queue_req) + 4, 1, -EINVAL);
+	free(m);
+	m = good_create_hw_queue(4);
+	expect32(m, OFF(struct dxgw_create_hw_queue_req, reserved0), 1, -EINVAL);
+	free(m);
+	m = good_submit();
+	expect32(m, OFF(struct dxgw_submit_req, reserved0), 1, -EINVAL);
+	free(m);
+	m = good_priority(DXGW_OP_SET_SCHEDULING_PRIORITY);
+	expect32(m, OFF(struct dxgw_scheduling_priority_req, reserved0), 1, -EINVAL);
+	free(m);
+	m = good_priority(DXGW_OP_GET_SCHEDULING_PRIORITY);
+	expect32(m, OFF(struct dxgw_scheduling_priority_req, priority), 1, -EINVAL);
+	free(m);
+}
+
+static void test_sync_exec_flags_and_values(void **state)
+{
+	struct msg *m;
+
+	(void)state;
+	/* Sync object types, flags and the values each type uses (the others MBZ). */
+	m = good_create_sync_object(D3DDDI_MONITORED_FENCE);
+	expect32(m, OFF(struct dxgw_create_sync_object_req, flags), D3DDDI_SYNCOBJ_FLAG_SHARED,
+		 -EINVAL);
+	expect32(m, OFF(struct dxgw_create_sync_object_req, flags),
+		 D3DDDI_SYNCOBJ_FLAG_NT_SECURITY_SHARING, -EINVAL);
+	expect32(m, OFF(struct dxgw_create_sync_object_req, flags), 0x100, -EINVAL);
+	expect32(m, OFF(struct dxgw_create_sync_object_req, flags), DXGW_SYNC_OBJECT_FLAGS, 0);
+	expect32(m, OFF(struct dxgw_create_sync_object_req, type),
+		 D3DDDI_PERIODIC_MONITORED_FENCE, -EINVAL);
+	expect32(m, OFF(struct dxgw_create_sync_object_req, type), 0, -EINVAL);
+	expect32(m, OFF(struct dxgw_create_sync_object_req, type), 7, -EINVAL);
+	expect64(m, OFF(struct dxgw_create_sync_object_req, value1), 1, -EINVAL);
+	expect64(m, OFF(struct dxgw_create_sync_object_req, value0), UINT64_MAX, 0);
+	free(m);
+	m = good_create_sync_object(D3DDDI_SYNCHRONIZATION_MUTEX);
+	expect64(m, OFF(struct dxgw_create_sync_object_req, value0), 2, -EINVAL);
+	expect64(m, OFF(struct dxgw_create_sync_object_req, value0), 0, 0);
+	expect64(m, OFF(struct dxgw_create_sync_object_req, value1), 1, -EINVAL);
+	free(m);
+	m = good_create_sync_object(D3DDDI_SEMAPHORE);
+	expect64(m, OFF(struct dxgw_create_sync_object_req, value0), 0, -EINVAL);
+	expect64(m, OFF(struct dxgw_create_sync_object_req, value0), 1ull << 31, -EINVAL);
+	expect64(m, OFF(struct dxgw_create_sync_object_req, value0), INT32_MAX, 0);
+	expect64(m, OFF(struct dxgw_create_sync_object_req, value1), 11, -EINVAL);
+	expect64(m, OFF(struct dxgw_create_sync_object_req, value1), 10, 0);
+	free(m);
+	m = good_create_sync_object(D3DDDI_CPU_NOTIFICATION);
+	expect64(m, OFF(struct dxgw_create_sync_object_req, value0), 1, -EINVAL);
+	expect64(m, OFF(struct dxgw_create_sync_object_req, value1), 1, -EINVAL);
+	free(m);
+
+	m = good_signal_from_cpu(1);
+	expect32(m, OFF(struct dxgw_signal_from_cpu_req, flags),
+		 D3DDDICB_SIGNAL_FLAG_SIGNAL_AT_SUBMISSION, -EINVAL);
+	expect32(m, OFF(struct dxgw_signal_from_cpu_req, flags), 0, 0);
+	free(m);
+	m = good_signal_on_queue(1, 1);
+	expect32(m, OFF(struct dxgw_signal_on_queue_req, flags),
+		 D3DDDICB_SIGNAL_FLAG_ENQUEUE_CPU_EVENT, -EINVAL);
+	expect32(m, OFF(struct dxgw_signal_on_queue_req, flags), D3DDDICB_SIGNAL_FLAG_INTERNAL0,
+		 -EINVAL);
+	expect32(m, OFF(struct dxgw_signal_on_queue_req, flags), 8, -EINVAL);
+	expect32(m, OFF(struct dxgw_signal_on_queue_req, flags), 0, 0);
+	free(m);
+
+	m = good_create_hw_queue(0);
+	expect32(m, OFF(struct dxgw_create_hw_queue_req, flags), 2, -EINVAL);
+	free(m);
+
+	/* SUBMIT: flags, length bounds, VA 0. */
+	m = good_submit();
+	expect32(m, OFF(struct dxgw_submit_req, flags),
+		 D3DKMT_SUBMITCOMMAND_FLAG_PRESENT_REDIRECTED, -EINVAL);
+	expect32(m, OFF(struct dxgw_submit_req, length), OPENDXG_CMD_HEADER_SIZE - 1, -EINVAL);
+	expect32(m, OFF(struct dxgw_submit_req, length), OPENDXG_CMD_HEADER_SIZE, 0);
+	expect32(m, OFF(struct dxgw_submit_req, length), OPENDXG_CMD_MAX_SIZE, 0);
+	expect32(m, OFF(struct dxgw_submit_req, length), OPENDXG_CMD_MAX_SIZE + 1, -EINVAL);
+	expect32(m, OFF(struct dxgw_submit_req, length), 0, -EINVAL);
+	expect64(m, OFF(struct dxgw_submit_req, command_buffer), 0, -EINVAL);
+	expect64(m, OFF(struct dxgw_submit_req, progress_fence_value), UINT64_MAX, 0);
+	free(m);
+
+	/* Priorities -7..7, in_process 0 or 1. */
+	m = good_priority(DXGW_OP_SET_SCHEDULING_PRIORITY);
+	expect32(m, OFF(struct dxgw_scheduling_priority_req, priority), (uint32_t)-8, -EINVAL);
+	expect32(m, OFF(struct dxgw_scheduling_priority_req, priority), 8, -EINVAL);
+	expect32(m, OFF(struct dxgw_scheduling_priority_req, priority), 7, 0);
+	expect32(m, OFF(struct dxgw_scheduling_priority_req, priority), 0, 0);
+	expect32(m, OFF(struct dxgw_scheduling_priority_req, in_process), 2, -EINVAL);
+	free(m);
+
+	m = good_get_device_state(D3DKMT_DEVICESTATE_EXECUTION);
+	expect32(m, OFF(struct dxgw_get_device_state_req, state_type), D3DKMT_DEVICESTATE_RESET,
+		 -EINVAL);
+	expect32(m, OFF(struct dxgw_get_device_state_req, state_type),
+		 D3DKMT_DEVICESTATE_PRESENT, -EINVAL);
+	expect32(m, OFF(struct dxgw_get_device_state_req, state_type), 0, -EINVAL);
+	free(m);
+
+	m = good_mark_device_error();
+	expect32(m, OFF(struct dxgw_mark_device_error_req, reason), 0, -EINVAL);
+	expect32(m, OFF(struct dxgw_mark_device_error_req, reason),
+		 D3DKMT_DEVICE_ERROR_REASON_GENERIC, 0);
+	free(m);
+
+	m = good_clock_calibration();
+	expect32(m, OFF(struct dxgw_clock_calibration_req, node_ordinal), 1, -EINVAL);
+	free(m);
+
+	/* ESCAPE: DRIVERPRIVATE only, known flag bits, a header that agrees with the size. */
+	m = good_escape(16);
+	expect32(m, OFF(struct dxgw_escape_req, type), D3DKMT_ESCAPE_VIDMM, -EINVAL);
+	expect32(m, OFF(struct dxgw_escape_req, flags), 0x10, -EINVAL);
+	expect32(m, OFF(struct dxgw_escape_req, flags), DXGW_ESCAPE_FLAGS_MASK, 0);
+	expect32(m, sizeof(struct dxgw_escape_req) + OFF(struct opendxg_escape_header, size), 15,
+		 -EINVAL);
+	expect32(m, sizeof(struct dxgw_escape_req) + OFF(struct opendxg_escape_header, size), 24,
+		 -EINVAL);
+	free(m);
+}
+
+/* Counts out of range, and bodies that do not match them. */
+static void test_sync_exec_counts(void **state)
+{
+	struct dxgw_request req;
+	struct msg *m;
+
+	(void)state;
+	m = good_signal_from_cpu(1);
+	expect32(m, OFF(struct dxgw_signal_from_cpu_req, count), 0, -EINVAL);
+	expect32(m, OFF(struct dxgw_signal_from_cpu_req, count), 2, -EINVAL);
+	free(m);
+	m = good_signal_from_cpu(DXGW_MAX_SYNC_OBJECTS);
+	expect32(m, OFF(struct dxgw_signal_from_cpu_req, count), DXGW_MAX_SYNC_OBJECTS + 1,
+		 -EINVAL);
+	free(m);
+	m = good_get_fence_slots(2);
+	expect32(m, OFF(struct dxgw_get_fence_slots_req, count), 0, -EINVAL);
+	expect32(m, OFF(struct dxgw_get_fence_slots_req, count), 1, -EINVAL);
+	expect32(m, OFF(struct dxgw_get_fence_slots_req, count), DXGW_MAX_SYNC_OBJECTS + 1,
+		 -EINVAL);
+	free(m);
+	m = good_wait_on_queue(2);
+	expect32(m, OFF(struct dxgw_wait_on_queue_req, object_count), 0, -EINVAL);
+	expect32(m, OFF(struct dxgw_wait_on_queue_req, object_count), 1, -EINVAL);
+	expect32(m, OFF(struct dxgw_wait_on_queue_req, object_count), 3, -EINVAL);
+	free(m);
+	m = good_signal_on_queue(2, 2);
+	expect32(m, OFF(struct dxgw_signal_on_queue_req, queue_count), 0, -EINVAL);
+	expect32(m, OFF(struct dxgw_signal_on_queue_req, queue_count), 1, -EINVAL);
+	expect32(m, OFF(struct dxgw_signal_on_queue_req, queue_count), 4, -EINVAL);
+	expect32(m, OFF(struct dxgw_signal_on_queue_req, object_count), 0, -EINVAL);
+	expect32(m, OFF(struct dxgw_signal_on_queue_req, object_count), 3, -EINVAL);
+	/* Counts 3 and 1 need as many bytes as 2 and 2: the list padding check catches it. */
+	put32(m, OFF(struct dxgw_signal_on_queue_req, queue_count), 3);
+	put32(m, OFF(struct dxgw_signal_on_queue_req, object_count), 1);
+	assert_int_equal(decode(m, &req), -EINVAL);
+	free(m);
+	m = good_signal_on_queue(DXGW_MAX_QUEUES, 1);
+	expect32(m, OFF(struct dxgw_signal_on_queue_req, queue_count), DXGW_MAX_QUEUES + 1,
+		 -EINVAL);
+	free(m);
+	m = good_signal_on_queue(1, DXGW_MAX_SYNC_OBJECTS);
+	expect32(m, OFF(struct dxgw_signal_on_queue_req, object_count), DXGW_MAX_SYNC_OBJECTS + 1,
+		 -EINVAL);
+	free(m);
+
+	m = good_create_hw_queue(8);
+	expect32(m, OFF(struct dxgw_create_hw_queue_req, priv_size), 7, -EINVAL);
+	expect32(m, OFF(struct dxgw_create_hw_queue_req, priv_size), 9, -EINVAL);
+	free(m);
+	m = good_create_hw_queue(DXGW_MAX_HWQUEUE_PRIV);
+	expect32(m, OFF(struct dxgw_create_hw_queue_req, priv_size), DXGW_MAX_HWQUEUE_PRIV + 1,
+		 -EINVAL);
+	free(m);
+	{
+		struct msg *big = good_create_hw_queue(0);
+
+		put32(big, OFF(struct dxgw_create_hw_queue_req, priv_size),
+		      DXGW_MAX_HWQUEUE_PRIV + 8);
+		big->body_len += DXGW_MAX_HWQUEUE_PRIV + 8;
+		assert_int_equal(decode(big, &req), -EINVAL);
+		free(big);
+	}
+
+	m = good_escape(16);
+	expect32(m, OFF(struct dxgw_escape_req, priv_size), 15, -EINVAL);
+	expect32(m, OFF(struct dxgw_escape_req, priv_size), 17, -EINVAL);
+	free(m);
+	m = good_escape(8);
+	expect32(m, OFF(struct dxgw_escape_req, priv_size), 0, -EINVAL);
+	free(m);
+	/* Less than a header: too short to say what it is. */
+	m = good_escape(8);
+	m->body_len -= 4;
+	put32(m, OFF(struct dxgw_escape_req, priv_size), 4);
+	assert_int_equal(decode(m, &req), -EINVAL);
+	free(m);
+	{
+		struct msg *big = good_escape(DXGW_MAX_ESCAPE_DATA);
+
+		expect32(big, OFF(struct dxgw_escape_req, priv_size), DXGW_MAX_ESCAPE_DATA + 1,
+			 -EINVAL);
+		free(big);
+	}
+}
+
 static void test_opcode_names(void **state)
 {
 	(void)state;
@@ -1262,6 +1844,17 @@ static void test_opcode_names(void **state)
 
 		assert_int_equal(dxgw_opcode_known(op), known);
 	}
+	assert_string_equal(dxgw_opcode_name(DXGW_OP_GET_FENCE_SLOTS), "GET_FENCE_SLOTS");
+	assert_string_equal(dxgw_opcode_name(DXGW_OP_ESCAPE), "ESCAPE");
+	for (uint16_t op = 0x04ff; op <= 0x0700; op++) {
+		bool known = (op >= 0x0500 && op <= 0x0505) || (op >= 0x0600 && op <= 0x0608);
+
+		if (op > 0x0505 && op < 0x0600)
+			continue;
+		assert_int_equal(dxgw_opcode_known(op), known);
+	}
+	assert_false(dxgw_opcode_known(0x0506));
+	assert_false(dxgw_opcode_known(0x0609));
 }
 
 int main(void)
@@ -1289,6 +1882,11 @@ int main(void)
 		cmocka_unit_test(test_memory_reserved_and_padding),
 		cmocka_unit_test(test_memory_flags_and_values),
 		cmocka_unit_test(test_memory_counts),
+		cmocka_unit_test(test_good_sync_ops),
+		cmocka_unit_test(test_good_exec_ops),
+		cmocka_unit_test(test_sync_exec_reserved_and_padding),
+		cmocka_unit_test(test_sync_exec_flags_and_values),
+		cmocka_unit_test(test_sync_exec_counts),
 		cmocka_unit_test(test_opcode_names),
 	};
 

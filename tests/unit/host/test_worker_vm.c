@@ -57,6 +57,12 @@ static void fake_adapter(struct vk_adapter *a, const char *name, uint32_t type, 
 	a->max_shared_memory = 32768;
 	a->subgroup_size = 8;
 	a->timestamp_period_ns = 1.5f;
+	a->max_workgroup_count[0] = 65535;
+	a->max_workgroup_count[1] = 4096;
+	a->max_workgroup_count[2] = 16;
+	a->max_binding_size = 128u << 20;
+	a->max_push_constants = 256;
+	a->timestamp_valid_bits = 48;
 	a->device_uuid[0] = uuid0;
 	a->device_local_bytes = 1ull << 33;
 	a->external_memory_host = true;
@@ -592,6 +598,12 @@ static void test_qai_opendxg_types(void **state)
 	assert_int_equal(caps.device_uuid[0], 1);
 	assert_string_equal(caps.driver_name, "fakedrv");
 	assert_int_equal(strncmp(caps.device_name, "fake cpu device", 15), 0);
+	assert_int_equal(caps.max_workgroup_count[0], 65535);
+	assert_int_equal(caps.max_workgroup_count[1], 4096);
+	assert_int_equal(caps.max_workgroup_count[2], 16);
+	assert_int_equal(caps.max_binding_size, 128u << 20);
+	assert_int_equal(caps.max_push_constants, 256);
+	assert_int_equal(caps.timestamp_valid_bits, 48);
 	assert_int_equal(caps.reserved0, 0);
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(caps.reserved[i], 0);
