@@ -14,15 +14,20 @@
  *   dxg_ioctl.c      the ioctl dispatcher (one copy-in/copy-out choke point), the table, and the
  *                    adapter, device and context handlers
  *   dxg_ioctl_mem.c  the memory handlers (allocations, residency, paging queues, GPU VAs)
+ *   dxg_fence.c      watching fence slots: blocking CPU waits, eventfd waits, CPU notifications
+ *   dxg_ioctl_sync.c the synchronization object handlers (create, destroy, signal, wait)
+ *   dxg_ioctl_exec.c the execution handlers (hardware queues, submission, priorities, device
+ *                    state, clock calibration, escapes)
  *
  * Lock order (outermost first; never take an outer lock while holding an inner one):
  *
  *   dxg_global.process_lock    (mutex)  the process list; never held across a host call
  *   dxg_global.channel_rwsem   (rwsem)  read: an ioctl or a release uses dxg_global.channel;
  *                                       write: PCI probe/remove publish or retract the channel
- *   dxg_process.lock           (mutex)  a process's adapter table, host process handle, views
- *                                       and device table; may be held across host calls, and
- *                                       across vm_mmap()/vm_munmap()
+ *   dxg_process.lock           (mutex)  a process's adapter table, host process handle, views,
+ *                                       device and context tables; may be held across host
+ *                                       calls, and across vm_mmap()/vm_munmap(); never across
+ *                                       a blocking fence wait
  *   mm->mmap_lock              (rwsem)  the kernel's; taken by vm_mmap(), vm_munmap() and our
  *                                       VMA checks under dxg_process.lock, held by the kernel
  *                                       around the fault handler. Nothing that runs under it
@@ -38,9 +43,14 @@
  *                                       (unmap_mapping_range, i_mmap_rwsem) happens after it
  *                                       is released.
  *   dxg_channel.lock           (spinlock) state, generation, epoch, request ids, pending list
+ *   dxg_channel.fence_lock     (spinlock) fence_epoch, the fence watch lists and counters (also
+ *                                       the per-process counters of them); nothing is taken
+ *                                       under it but an eventfd's own wait queue lock
+ *                                       (eventfd_signal()), and it is never taken together
+ *                                       with dxg_channel.lock
  *
  * The connect work (dxg_channel.connect_work, delayed work that re-arms itself while the channel is
- * down) takes send_lock, recv_lock and lock; it never takes channel_rwsem or a process lock, so PCI
+ * down) takes send_lock, recv_lock, lock and fence_lock; it never takes channel_rwsem or a process lock, so PCI
  * remove may cancel it (cancel_delayed_work_sync) while holding nothing. It is queued or re-armed
  * only under `lock` and only while `removing` is clear, so nothing queues it after the cancel.
  *
@@ -70,6 +80,8 @@
 
 #define DXG_DRIVER_NAME "opendxg"
 
+struct eventfd_ctx;
+
 /* ivshmem-doorbell BAR0 registers. */
 #define DXG_REG_INTR_MASK 0x00
 #define DXG_REG_INTR_STATUS 0x04
@@ -87,9 +99,17 @@
 #define DXG_RETRY_MAX_MS 30000
 /* An ioctl on a down channel starts an attempt at once, at most this often. */
 #define DXG_KICK_INTERVAL_MS 1000
+/*
+ * Fence watching (dxg_fence.c): eventfd waits and CPU notifications are checked on every ring
+ * interrupt and, as a safety net for an interrupt that never came, this often while any exist.
+ */
+#define DXG_FENCE_POLL_MS 1000
 
 /* Per-process cap on open adapter handles (each holds a host reference). */
 #define DXG_MAX_ADAPTER_HANDLES 4096u
+/* Per-process caps on pending eventfd waits and CPU notification objects (-ENOMEM beyond). */
+#define DXG_MAX_ASYNC_WAITS 4096u
+#define DXG_MAX_CPU_NOTIFICATIONS 4096u
 
 enum dxg_channel_state {
 	DXG_CHANNEL_DOWN,	/* no usable rings: not yet connected, resetting or broken */
@@ -135,6 +155,15 @@ struct dxg_channel {
 	/* Runs at once on a kick, or re-arms itself with a backoff while the channel is down. */
 	struct delayed_work connect_work;
 	struct completion first_attempt;	/* the first connect attempt finished */
+
+	/* Fence watching (dxg_fence.c). */
+	spinlock_t fence_lock;		/* the fields up to fence_records */
+	u64 fence_epoch;		/* the connection whose fence slots are watched; 0: none */
+	struct list_head fence_async;	/* struct dxg_fence_async: pending eventfd waits */
+	struct list_head fence_notify;	/* struct dxg_fence_notify: CPU notification objects */
+	u32 fence_records;		/* entries of both lists */
+	wait_queue_head_t fence_wq;	/* blocking CPU waits; woken by every ring interrupt */
+	struct delayed_work fence_work;	/* checks the lists: at once on an interrupt, else slowly */
 };
 
 /* Flags for dxg_call(). */
@@ -152,6 +181,7 @@ struct dxg_call_args {
 	u32 reply_max;
 	u32 reply_len;			/* out: body bytes received (at most reply_max) */
 	bool answered;			/* out: the host replied (see dxg_call()) */
+	u64 reply_ns;			/* out: ktime_get_ns() when the drainer took the reply */
 	u32 timeout_ms;			/* 0: DXG_CALL_TIMEOUT_MS */
 };
 
@@ -202,15 +232,22 @@ struct dxg_process {
 	u32 adapter_unique;		/* 1..3, the WSL handle's uniqueness bits */
 	u32 adapter_count;
 	/* Of the host process of host_epoch; dropped with it: */
-	struct xarray views;		/* allocation or paging queue -> struct dxg_view */
+	struct xarray views;		/* allocation, queue or sync object -> struct dxg_view */
 	struct xarray devices;		/* device handle -> host adapter (xa value) */
+	struct xarray contexts;		/* context handle -> its device handle (xa value) */
+
+	/* Under the channel's fence_lock (dxg_fence.c): */
+	u32 fence_async;		/* pending eventfd waits */
+	u32 fence_notify;		/* CPU notification objects */
 };
 
 /* What the host granted a process to map (dxg_mem.c). */
 struct dxg_mem_grant {
 	u64 epoch;			/* the connection of the host's reply */
-	u32 handle;			/* the allocation (LOCK) or the paging queue (fence) */
+	/* The allocation (LOCK), or the paging queue, hardware queue or sync object (fence). */
+	u32 handle;
 	u32 device;
+	u32 context;			/* a hardware queue's fence: its context; else 0 */
 	u32 resource;			/* LOCK: the allocation's resource, or 0 */
 	u32 adapter;			/* the device's host adapter */
 	u64 offset;			/* LOCK: region offset, page aligned */
@@ -223,8 +260,17 @@ enum dxg_revoke_by {
 	DXG_REVOKE_RESOURCE,
 	DXG_REVOKE_DEVICE,
 	DXG_REVOKE_ADAPTER,		/* the process's last reference to a host adapter */
-	DXG_REVOKE_QUEUE,
+	DXG_REVOKE_FENCE,		/* the fence of a paging queue, hardware queue or sync object */
+	DXG_REVOKE_CONTEXT,		/* the fences of a context's hardware queues */
 	DXG_REVOKE_ALL,
+};
+
+/* What a destruction takes away from the fence watch lists (dxg_fence_forget()). */
+enum dxg_forget_by {
+	DXG_FORGET_SYNC_OBJECT,
+	DXG_FORGET_DEVICE,
+	DXG_FORGET_ADAPTER,		/* a host adapter: the devices on it */
+	DXG_FORGET_PROCESS,		/* teardown: everything of the process */
 };
 
 /* The context every ioctl handler gets from the dispatcher. */
@@ -245,6 +291,7 @@ void dxg_channel_control_irq(struct dxg_channel *ch);
 u64 dxg_channel_epoch(struct dxg_channel *ch);
 int dxg_channel_mem_layout(struct dxg_channel *ch, u64 epoch, struct dxg_mem_layout *lay);
 int dxg_call(struct dxg_channel *ch, struct dxg_call_args *args);
+void dxg_channel_poll(struct dxg_channel *ch);
 bool dxg_region_is_ours(const void *region, u64 size);
 
 /* dxg_process.c */
@@ -271,6 +318,27 @@ int dxg_process_add_device_locked(struct dxg_process *proc, u64 epoch, u32 devic
 void dxg_process_forget_device_locked(struct dxg_process *proc, u32 device);
 void dxg_process_forget_adapter_devices_locked(struct dxg_process *proc, u32 host_adapter);
 int dxg_process_device_adapter_locked(struct dxg_process *proc, u32 device, u32 *host_adapter);
+int dxg_process_add_context_locked(struct dxg_process *proc, u64 epoch, u32 context, u32 device);
+void dxg_process_forget_context_locked(struct dxg_process *proc, u32 context);
+int dxg_process_context_device_locked(struct dxg_process *proc, u32 context, u32 *device);
+
+/* dxg_fence.c */
+void dxg_fence_init(struct dxg_channel *ch);
+void dxg_fence_begin_epoch(struct dxg_channel *ch, u64 epoch);
+void dxg_fence_end_epoch(struct dxg_channel *ch);
+void dxg_fence_stop(struct dxg_channel *ch);
+void dxg_fence_kick(struct dxg_channel *ch);
+int dxg_fence_check_slots(struct dxg_channel *ch, u64 epoch, const u64 *offsets, u32 count);
+int dxg_fence_wait(struct dxg_channel *ch, u64 epoch, const u64 *offsets, const u64 *values,
+		   u32 count, bool wait_any);
+int dxg_fence_wait_async(struct dxg_channel *ch, struct dxg_process *proc, u64 epoch,
+			 u32 device, u32 adapter, const u32 *handles, const u64 *offsets,
+			 const u64 *values, u32 count, bool wait_any, struct eventfd_ctx *event);
+int dxg_fence_add_notification(struct dxg_channel *ch, struct dxg_process *proc, u64 epoch,
+			       u32 handle, u32 device, u32 adapter, u64 offset,
+			       struct eventfd_ctx *event);
+void dxg_fence_forget(struct dxg_channel *ch, struct dxg_process *proc, enum dxg_forget_by by,
+		      u32 value);
 
 /* dxg_mem.c */
 int dxg_mem_init(void);
@@ -289,6 +357,16 @@ void dxg_mem_purge_locked(struct dxg_process *proc, bool unmap);
 
 /* dxg_ioctl.c */
 long dxg_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+/* dxg_ioctl_mem.c: helpers shared by the handler files */
+size_t dxg_list_size(u32 count);
+u32 *dxg_copy_u32s(u64 user, u32 count, bool handles);
+u64 *dxg_copy_u64s(u64 user, u32 count);
+void dxg_put_list(void *dst, const u32 *values, u32 count);
+void dxg_put_u64s(void *dst, const u64 *values, u32 count);
+int dxg_mem_call(struct dxg_channel *ch, struct dxg_call_args *a);
+bool dxg_host_refused(int ret, const struct dxg_call_args *a);
+int dxg_reply_check(int ret, const struct dxg_call_args *a, u32 need);
 
 /* dxg_ioctl_mem.c: handlers and undo hooks for the table in dxg_ioctl.c */
 int dxg_ioctl_create_allocation(struct dxg_ioctl_ctx *ctx, void *data);
@@ -315,5 +393,37 @@ void dxg_ioctl_reserve_gpu_va_undo(struct dxg_ioctl_ctx *ctx, void *data);
 int dxg_ioctl_map_gpu_va(struct dxg_ioctl_ctx *ctx, void *data);
 int dxg_ioctl_free_gpu_va(struct dxg_ioctl_ctx *ctx, void *data);
 int dxg_ioctl_update_gpu_va(struct dxg_ioctl_ctx *ctx, void *data);
+
+/* dxg_ioctl.c: shared with the other handler files */
+int dxg_destroy_context(struct dxg_ioctl_ctx *ctx, u32 context);
+
+/* dxg_ioctl_sync.c */
+int dxg_ioctl_create_sync_object(struct dxg_ioctl_ctx *ctx, void *data);
+void dxg_ioctl_create_sync_object_undo(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_destroy_sync_object(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_signal_sync_object(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_wait_sync_object(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_signal_sync_object_cpu(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_signal_sync_object_gpu(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_signal_sync_object_gpu2(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_wait_sync_object_cpu(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_wait_sync_object_gpu(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_submit_signal_to_hwqueue(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_submit_wait_to_hwqueue(struct dxg_ioctl_ctx *ctx, void *data);
+
+/* dxg_ioctl_exec.c */
+int dxg_ioctl_create_hwqueue(struct dxg_ioctl_ctx *ctx, void *data);
+void dxg_ioctl_create_hwqueue_undo(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_destroy_hwqueue(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_submit_command(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_submit_command_to_hwqueue(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_set_context_priority(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_set_context_inprocess_priority(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_get_context_priority(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_get_context_inprocess_priority(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_get_device_state(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_mark_device_as_error(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_query_clock_calibration(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_escape(struct dxg_ioctl_ctx *ctx, void *data);
 
 #endif /* DXG_H */

@@ -22,7 +22,8 @@
  * copied back and the ioctl returns it, as WSL does.
  *
  * Adding a request is one table line plus its handler. The memory handlers live in
- * dxg_ioctl_mem.c.
+ * dxg_ioctl_mem.c, the synchronization handlers in dxg_ioctl_sync.c, the execution handlers in
+ * dxg_ioctl_exec.c.
  */
 #include <linux/fs.h>
 #include <linux/uaccess.h>
@@ -372,27 +373,6 @@ out_free_req:
 
 /* ---- devices and contexts: host handles, passed through; the host checks owner and type ---- */
 
-static int dxg_destroy_host_object(struct dxg_ioctl_ctx *ctx, u16 opcode, u32 handle)
-{
-	struct dxgw_destroy_req req = {
-		.handle = cpu_to_le32(handle),
-	};
-	struct dxg_call_args a = {
-		.opcode = opcode,
-		.req = &req,
-		.req_len = sizeof(req),
-	};
-	int ret;
-
-	/* Handle 0 is never issued; no need to ask the host. */
-	if (!handle)
-		return -EINVAL;
-	ret = dxg_process_host_current(ctx->proc, ctx->ch, &a.process, &a.epoch);
-	if (ret)
-		return ret;
-	return dxg_call(ctx->ch, &a);
-}
-
 /* A created handle: the host's answer, which is never 0. */
 static int dxg_call_for_handle(struct dxg_channel *ch, struct dxg_call_args *a, u32 *handle)
 {
@@ -409,8 +389,10 @@ static int dxg_call_for_handle(struct dxg_channel *ch, struct dxg_call_args *a, 
 }
 
 /*
- * The host destroys the device with its contexts, allocations and paging queues: what the process
- * mapped of them is revoked before the request (dxg_mem.c), and brought back if the host refuses.
+ * The host destroys the device with its contexts, hardware queues, sync objects, allocations and
+ * paging queues: what the process mapped of them is revoked before the request (dxg_mem.c), and
+ * brought back if the host refuses. Afterwards the eventfd waits on the device are signalled and
+ * its CPU notifications dropped (dxg_fence.c): their slots may go to new objects.
  */
 static int dxg_destroy_device(struct dxg_ioctl_ctx *ctx, u32 device)
 {
@@ -437,8 +419,10 @@ static int dxg_destroy_device(struct dxg_ioctl_ctx *ctx, u32 device)
 	ret = dxg_call(ctx->ch, &a);
 	gone = !(ret < 0 && a.answered);
 	dxg_mem_revoke_finish_locked(proc, gone, true);
-	if (gone)
+	if (gone) {
 		dxg_process_forget_device_locked(proc, device);
+		dxg_fence_forget(ctx->ch, proc, DXG_FORGET_DEVICE, device);
+	}
 out_unlock:
 	mutex_unlock(&proc->lock);
 	return ret;
@@ -498,6 +482,10 @@ static int dxg_ioctl_destroy_device(struct dxg_ioctl_ctx *ctx, void *data)
 	return dxg_destroy_device(ctx, args->device.v);
 }
 
+/*
+ * The process records the context's device (dxg_process.c): hardware queues created on it map
+ * their progress fences, which its device's destruction must take away.
+ */
 static int dxg_ioctl_create_context_virtual(struct dxg_ioctl_ctx *ctx, void *data)
 {
 	struct d3dkmt_createcontextvirtual *args = data;
@@ -531,8 +519,64 @@ static int dxg_ioctl_create_context_virtual(struct dxg_ioctl_ctx *ctx, void *dat
 	a.req = req;
 	a.req_len = sizeof(*req) + size;
 	ret = dxg_call_for_handle(ctx->ch, &a, &args->context.v);
+	if (ret)
+		goto out_free_req;
+
+	/* Killed meanwhile: the context is left to the process's teardown. */
+	if (mutex_lock_killable(&ctx->proc->lock)) {
+		ret = -EINTR;
+		goto out_free_req;
+	}
+	ret = dxg_process_add_context_locked(ctx->proc, a.epoch, args->context.v,
+					     args->device.v);
+	mutex_unlock(&ctx->proc->lock);
+	if (ret && ret != -ENODEV)
+		dxg_destroy_context(ctx, args->context.v);
 out_free_req:
 	kvfree(req);
+	return ret;
+}
+
+/**
+ * dxg_destroy_context() - destroy a context and its hardware queues
+ * @ctx: the ioctl's context
+ * @context: the host's context handle
+ *
+ * The hardware queues' progress fence mappings are revoked before the request, and dropped (or
+ * brought back, if the host refused) after it.
+ *
+ * Return: 0, or the errno of the host call (as DESTROYDEVICE for handle 0 and a stale process).
+ */
+int dxg_destroy_context(struct dxg_ioctl_ctx *ctx, u32 context)
+{
+	struct dxg_process *proc = ctx->proc;
+	struct dxgw_destroy_req req = {
+		.handle = cpu_to_le32(context),
+	};
+	struct dxg_call_args a = {
+		.opcode = DXGW_OP_DESTROY_CONTEXT,
+		.req = &req,
+		.req_len = sizeof(req),
+	};
+	bool gone;
+	int ret;
+
+	/* Handle 0 is never issued; no need to ask the host. */
+	if (!context)
+		return -EINVAL;
+	if (mutex_lock_killable(&proc->lock))
+		return -EINTR;
+	ret = dxg_process_host_current_locked(proc, ctx->ch, &a.process, &a.epoch);
+	if (ret)
+		goto out_unlock;
+	dxg_mem_revoke_locked(proc, DXG_REVOKE_CONTEXT, &context, 1);
+	ret = dxg_call(ctx->ch, &a);
+	gone = !dxg_host_refused(ret, &a);
+	dxg_mem_revoke_finish_locked(proc, gone, true);
+	if (gone)
+		dxg_process_forget_context_locked(proc, context);
+out_unlock:
+	mutex_unlock(&proc->lock);
 	return ret;
 }
 
@@ -540,14 +584,14 @@ static void dxg_ioctl_create_context_virtual_undo(struct dxg_ioctl_ctx *ctx, voi
 {
 	struct d3dkmt_createcontextvirtual *args = data;
 
-	dxg_destroy_host_object(ctx, DXGW_OP_DESTROY_CONTEXT, args->context.v);
+	dxg_destroy_context(ctx, args->context.v);
 }
 
 static int dxg_ioctl_destroy_context(struct dxg_ioctl_ctx *ctx, void *data)
 {
 	struct d3dkmt_destroycontext *args = data;
 
-	return dxg_destroy_host_object(ctx, DXGW_OP_DESTROY_CONTEXT, args->context.v);
+	return dxg_destroy_context(ctx, args->context.v);
 }
 
 /* ---- the table ---- */
@@ -632,9 +676,57 @@ static const struct dxg_ioctl_desc dxg_ioctls[LX_DXG_IOCTL_MAX + 1] = {
 		  struct d3dkmt_getallocationpriority),
 	DXG_IOCTL_OUT(LX_DXENUMADAPTERS3, dxg_ioctl_enum_adapters3, dxg_ioctl_enum_adapters3_undo,
 		      struct d3dkmt_enumadapters3, adapter_count, adapter_count),
+	/* synchronization objects (dxg_ioctl_sync.c) */
+	DXG_IOCTL_OUT(LX_DXCREATESYNCHRONIZATIONOBJECT, dxg_ioctl_create_sync_object,
+		      dxg_ioctl_create_sync_object_undo, struct d3dkmt_createsynchronizationobject2,
+		      info, sync_object),
+	DXG_IOCTL(LX_DXDESTROYSYNCHRONIZATIONOBJECT, dxg_ioctl_destroy_sync_object,
+		  struct d3dkmt_destroysynchronizationobject),
+	DXG_IOCTL(LX_DXSIGNALSYNCHRONIZATIONOBJECT, dxg_ioctl_signal_sync_object,
+		  struct d3dkmt_signalsynchronizationobject2),
+	DXG_IOCTL(LX_DXWAITFORSYNCHRONIZATIONOBJECT, dxg_ioctl_wait_sync_object,
+		  struct d3dkmt_waitforsynchronizationobject2),
+	DXG_IOCTL(LX_DXSIGNALSYNCHRONIZATIONOBJECTFROMCPU, dxg_ioctl_signal_sync_object_cpu,
+		  struct d3dkmt_signalsynchronizationobjectfromcpu),
+	DXG_IOCTL(LX_DXSIGNALSYNCHRONIZATIONOBJECTFROMGPU, dxg_ioctl_signal_sync_object_gpu,
+		  struct d3dkmt_signalsynchronizationobjectfromgpu),
+	DXG_IOCTL(LX_DXSIGNALSYNCHRONIZATIONOBJECTFROMGPU2, dxg_ioctl_signal_sync_object_gpu2,
+		  struct d3dkmt_signalsynchronizationobjectfromgpu2),
+	DXG_IOCTL(LX_DXWAITFORSYNCHRONIZATIONOBJECTFROMCPU, dxg_ioctl_wait_sync_object_cpu,
+		  struct d3dkmt_waitforsynchronizationobjectfromcpu),
+	DXG_IOCTL(LX_DXWAITFORSYNCHRONIZATIONOBJECTFROMGPU, dxg_ioctl_wait_sync_object_gpu,
+		  struct d3dkmt_waitforsynchronizationobjectfromgpu),
+	DXG_IOCTL(LX_DXSUBMITSIGNALSYNCOBJECTSTOHWQUEUE, dxg_ioctl_submit_signal_to_hwqueue,
+		  struct d3dkmt_submitsignalsyncobjectstohwqueue),
+	DXG_IOCTL(LX_DXSUBMITWAITFORSYNCOBJECTSTOHWQUEUE, dxg_ioctl_submit_wait_to_hwqueue,
+		  struct d3dkmt_submitwaitforsyncobjectstohwqueue),
+	/* execution (dxg_ioctl_exec.c) */
+	DXG_IOCTL_OUT(LX_DXCREATEHWQUEUE, dxg_ioctl_create_hwqueue, dxg_ioctl_create_hwqueue_undo,
+		      struct d3dkmt_createhwqueue, queue, queue_progress_fence_gpu_va),
+	DXG_IOCTL(LX_DXDESTROYHWQUEUE, dxg_ioctl_destroy_hwqueue, struct d3dkmt_destroyhwqueue),
+	DXG_IOCTL(LX_DXSUBMITCOMMAND, dxg_ioctl_submit_command, struct d3dkmt_submitcommand),
+	DXG_IOCTL(LX_DXSUBMITCOMMANDTOHWQUEUE, dxg_ioctl_submit_command_to_hwqueue,
+		  struct d3dkmt_submitcommandtohwqueue),
+	DXG_IOCTL(LX_DXSETCONTEXTSCHEDULINGPRIORITY, dxg_ioctl_set_context_priority,
+		  struct d3dkmt_setcontextschedulingpriority),
+	DXG_IOCTL(LX_DXSETCONTEXTINPROCESSSCHEDULINGPRIORITY,
+		  dxg_ioctl_set_context_inprocess_priority,
+		  struct d3dkmt_setcontextinprocessschedulingpriority),
+	DXG_IOCTL_OUT(LX_DXGETCONTEXTSCHEDULINGPRIORITY, dxg_ioctl_get_context_priority, NULL,
+		      struct d3dkmt_getcontextschedulingpriority, priority, priority),
+	DXG_IOCTL_OUT(LX_DXGETCONTEXTINPROCESSSCHEDULINGPRIORITY,
+		      dxg_ioctl_get_context_inprocess_priority, NULL,
+		      struct d3dkmt_getcontextinprocessschedulingpriority, priority, priority),
+	DXG_IOCTL_OUT(LX_DXGETDEVICESTATE, dxg_ioctl_get_device_state, NULL,
+		      struct d3dkmt_getdevicestate, state_type, state_reserved),
+	DXG_IOCTL(LX_DXMARKDEVICEASERROR, dxg_ioctl_mark_device_as_error,
+		  struct d3dkmt_markdeviceaserror),
+	DXG_IOCTL_OUT(LX_DXQUERYCLOCKCALIBRATION, dxg_ioctl_query_clock_calibration, NULL,
+		      struct d3dkmt_queryclockcalibration, clock_data, clock_data),
+	DXG_IOCTL(LX_DXESCAPE, dxg_ioctl_escape, struct d3dkmt_escape),
 };
 
-/* Arguments up to this size live on the stack; larger ones (up to 808 bytes) are allocated. */
+/* Arguments up to this size live on the stack; larger ones (up to 464 bytes) are allocated. */
 #define DXG_STACK_ARGS 128
 
 /**

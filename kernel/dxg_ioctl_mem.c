@@ -66,10 +66,10 @@
 	 D3DDDIGPUVA_PROTECTION_ZERO | D3DDDIGPUVA_PROTECTION_NO_ACCESS |	\
 	 D3DDDIGPUVA_PROTECTION_SYSTEM_USE_ONLY)
 
-/* ---- helpers ---- */
+/* ---- helpers (also used by dxg_ioctl_sync.c and dxg_ioctl_exec.c) ---- */
 
 /* Bytes of a u32 list on the wire: zero padded to a multiple of 8. */
-static size_t dxg_list_size(u32 count)
+size_t dxg_list_size(u32 count)
 {
 	return ALIGN((size_t)count * sizeof(u32), 8);
 }
@@ -78,7 +78,7 @@ static size_t dxg_list_size(u32 count)
  * Copies @count u32s (handles: each nonzero) from user memory once. Return: the array (kvfree()
  * it), or ERR_PTR(-EFAULT, -EINVAL for a 0 handle, -ENOMEM).
  */
-static u32 *dxg_copy_u32s(u64 user, u32 count, bool handles)
+u32 *dxg_copy_u32s(u64 user, u32 count, bool handles)
 {
 	u32 *values;
 	u32 i;
@@ -99,14 +99,39 @@ static u32 *dxg_copy_u32s(u64 user, u32 count, bool handles)
 	return values;
 }
 
+/* Copies @count u64s from user memory once. Return: as dxg_copy_u32s() (no -EINVAL). */
+u64 *dxg_copy_u64s(u64 user, u32 count)
+{
+	u64 *values;
+
+	values = kvmalloc_array(count, sizeof(*values), GFP_KERNEL);
+	if (!values)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_user(values, u64_to_user_ptr(user), array_size(count, sizeof(*values)))) {
+		kvfree(values);
+		return ERR_PTR(-EFAULT);
+	}
+	return values;
+}
+
 /* Writes a u32 list in wire format; the padding is already zero (kvzalloc()). */
-static void dxg_put_list(void *dst, const u32 *values, u32 count)
+void dxg_put_list(void *dst, const u32 *values, u32 count)
 {
 	__le32 *out = dst;
 	u32 i;
 
 	for (i = 0; i < count; i++)
 		out[i] = cpu_to_le32(values[i]);
+}
+
+/* Writes u64 values in wire format. */
+void dxg_put_u64s(void *dst, const u64 *values, u32 count)
+{
+	__le64 *out = dst;
+	u32 i;
+
+	for (i = 0; i < count; i++)
+		out[i] = cpu_to_le64(values[i]);
 }
 
 /* Reads a wire u32 list, as dxg_put_list() wrote it. */
@@ -120,7 +145,7 @@ static void dxg_get_list(u32 *dst, const void *src, u32 count)
 }
 
 /* A request larger than the channel's largest message is the caller's too-large argument. */
-static int dxg_mem_call(struct dxg_channel *ch, struct dxg_call_args *a)
+int dxg_mem_call(struct dxg_channel *ch, struct dxg_call_args *a)
 {
 	int ret = dxg_call(ch, a);
 
@@ -128,13 +153,13 @@ static int dxg_mem_call(struct dxg_channel *ch, struct dxg_call_args *a)
 }
 
 /* The host refused the request: it then changed nothing (every request is all or nothing). */
-static bool dxg_host_refused(int ret, const struct dxg_call_args *a)
+bool dxg_host_refused(int ret, const struct dxg_call_args *a)
 {
 	return ret < 0 && a->answered;
 }
 
 /* A reply body shorter than its fixed part is a broken host. */
-static int dxg_reply_check(int ret, const struct dxg_call_args *a, u32 need)
+int dxg_reply_check(int ret, const struct dxg_call_args *a, u32 need)
 {
 	if (ret >= 0 && a->reply_len < need)
 		return -EIO;
@@ -934,7 +959,7 @@ static int dxg_destroy_paging_queue(struct dxg_ioctl_ctx *ctx, u32 queue)
 		return -EINTR;
 	ret = dxg_process_host_current_locked(proc, ctx->ch, &a.process, &a.epoch);
 	if (!ret) {
-		dxg_mem_revoke_locked(proc, DXG_REVOKE_QUEUE, &queue, 1);
+		dxg_mem_revoke_locked(proc, DXG_REVOKE_FENCE, &queue, 1);
 		ret = dxg_call(ctx->ch, &a);
 		dxg_mem_revoke_finish_locked(proc, !dxg_host_refused(ret, &a), true);
 	}

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * CPU mappings of the shared region: LOCK2 maps a host-visible allocation's heap pages, and
- * CREATEPAGINGQUEUE the page holding its fence, into the calling process.
+ * CREATEPAGINGQUEUE, CREATEHWQUEUE and CREATESYNCHRONIZATIONOBJECT (monitored fences) the page
+ * holding the new fence, read-only, into the calling process.
  *
  * /dev/dxg has no mmap (WSL ABI): the ioctl maps by itself, with vm_mmap() of an internal file.
  * Every such file is a file of one inode of a private pseudo filesystem, so the driver owns one
@@ -22,9 +23,10 @@
  *   the process's view and by every file mapped from it; a VMA holds its file, so a VMA never
  *   outlives its mapping, and vm_private_data needs no reference of its own.
  * - struct dxg_view: a process's use of a mapping, in its `views` table under the process lock,
- *   keyed by the allocation (LOCK2) or paging queue (fence) handle. It records which destructions
- *   take the pages away: of the allocation, its resource, its device, the last reference to its
- *   adapter, the paging queue.
+ *   keyed by the allocation (LOCK2), or by the paging queue, hardware queue or sync object whose
+ *   fence it maps. It records which destructions take the pages away: of the allocation, its
+ *   resource, its device, the last reference to its adapter, the fence's owner, and for a
+ *   hardware queue's fence its context.
  *
  * VMAs are VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY: a fork child does not
  * inherit them (MADV_DOFORK is refused for VM_IO), and they cannot grow, be split or be moved
@@ -55,10 +57,11 @@ struct dxg_mapping {
 };
 
 struct dxg_view {
-	u32 handle;			/* the allocation (LOCK2) or the paging queue (fence) */
+	u32 handle;			/* the allocation (LOCK2), or the fence's queue or sync object */
 	bool fence;
 	bool revoking;			/* marked by the revocation that is in progress */
 	u32 device;
+	u32 context;			/* a hardware queue's fence: its context; else 0 */
 	u32 resource;			/* LOCK2: the allocation's resource, or 0 */
 	u32 adapter;			/* the device's host adapter */
 	u32 locks;			/* LOCK2 calls not yet undone by UNLOCK2 */
@@ -342,6 +345,7 @@ static int dxg_view_create(struct dxg_process *proc, const struct dxg_mem_grant 
 	view->handle = grant->handle;
 	view->fence = fence;
 	view->device = grant->device;
+	view->context = grant->context;
 	view->resource = grant->resource;
 	view->adapter = grant->adapter;
 	view->map = map;
@@ -450,10 +454,11 @@ void dxg_mem_unlock_locked(struct dxg_process *proc, u32 allocation)
 }
 
 /**
- * dxg_mem_map_fence_locked() - map the page of a paging queue's fence read-only
+ * dxg_mem_map_fence_locked() - map the page of a monitored fence read-only
  * @proc: the process, its lock held
  * @ch: the channel
- * @grant: the queue (handle), its device and adapter, the epoch; offset and size are ignored
+ * @grant: the fence's owner (handle: a paging queue, hardware queue or sync object), its device,
+ *	its context (hardware queues) and adapter, the epoch; offset and size are ignored
  * @fence_offset: the region offset of the fence's u64, from the host
  * @address: out, the CPU address of the fence value
  *
@@ -505,8 +510,10 @@ static bool dxg_view_matches(const struct dxg_view *view, enum dxg_revoke_by by,
 		return view->device == value;
 	case DXG_REVOKE_ADAPTER:
 		return view->adapter == value;
-	case DXG_REVOKE_QUEUE:
+	case DXG_REVOKE_FENCE:
 		return view->fence && view->handle == value;
+	case DXG_REVOKE_CONTEXT:
+		return view->fence && view->context == value;
 	case DXG_REVOKE_ALL:
 		return true;
 	default:
@@ -528,7 +535,7 @@ static void dxg_view_mark(struct dxg_view *view, unsigned long *count)
  * @proc: the process, its lock held until dxg_mem_revoke_finish_locked()
  * @by: what the host call destroys
  * @handles: DXG_REVOKE_ALLOCATIONS: the allocations; otherwise @handles[0] is the resource,
- *	device, host adapter or paging queue (nothing for DXG_REVOKE_ALL)
+ *	device, host adapter, fence owner or context (nothing for DXG_REVOKE_ALL)
  * @count: entries of @handles
  *
  * The matching views stop working at once (their VMAs fault with SIGBUS): once the host has freed

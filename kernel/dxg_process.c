@@ -4,15 +4,18 @@
  * one struct dxg_process, and only that thread group may use those files (a child that inherits
  * one after fork() gets -ENOTTY and opens /dev/dxg itself).
  *
- * The guest keeps per process: the host process handle, a table of adapter handles, and for the
- * CPU mappings of memory the views (dxg_mem.c) and the host adapter of each device it created.
+ * The guest keeps per process: the host process handle, a table of adapter handles, for the CPU
+ * mappings of memory and fences the views (dxg_mem.c), the host adapter of each device it created
+ * and the device of each context it created, and (on the channel's lists, dxg_fence.c) its
+ * pending eventfd waits and CPU notification objects.
  * Adapter handles are issued here (WSL format, include/opendxg/handle.h); each one holds one
  * OPEN_ADAPTER reference on the host. Every other handle is the host's and passes through.
  *
  * Host state is scoped by the channel's epoch (one per connection): after a worker restart the
  * host process and every host reference are gone, the old adapter handles fail with -ENODEV, and
- * the next enumeration creates a new host process. The views and the device table belong to the
- * host process: they are dropped when a new one is created.
+ * the next enumeration creates a new host process. The views and the device and context tables
+ * belong to the host process: they are dropped when a new one is created (its fence records went
+ * with the old connection already).
  */
 #include <linux/slab.h>
 #include <linux/sched.h>
@@ -51,6 +54,7 @@ struct dxg_process *dxg_process_get_current(void)
 	fresh->adapter_unique = 1;
 	xa_init(&fresh->views);
 	xa_init(&fresh->devices);
+	xa_init(&fresh->contexts);
 	list_add(&fresh->node, &dxg_global.processes);
 	mutex_unlock(&dxg_global.process_lock);
 	return fresh;
@@ -85,14 +89,18 @@ static void dxg_process_destroy(struct dxg_process *proc)
 	mutex_unlock(&proc->lock);
 	xa_destroy(&proc->views);
 	xa_destroy(&proc->devices);
+	xa_destroy(&proc->contexts);
 
-	if (proc->host_epoch) {
-		down_read(&dxg_global.channel_rwsem);
-		/* A stale epoch is refused by dxg_call(): the host already forgot the process. */
-		if (dxg_global.channel)
-			dxg_call(dxg_global.channel, &a);
-		up_read(&dxg_global.channel_rwsem);
-	}
+	down_read(&dxg_global.channel_rwsem);
+	/*
+	 * The fence records name the process: they go before it is freed. Without a channel there
+	 * are none (PCI remove ended the epoch, which dropped them all).
+	 */
+	dxg_fence_forget(dxg_global.channel, proc, DXG_FORGET_PROCESS, 0);
+	/* A stale epoch is refused by dxg_call(): the host already forgot the process. */
+	if (proc->host_epoch && dxg_global.channel)
+		dxg_call(dxg_global.channel, &a);
+	up_read(&dxg_global.channel_rwsem);
 
 	xa_for_each(&proc->adapters, index, ref)
 		kfree(ref);
@@ -159,6 +167,7 @@ int dxg_process_host_locked(struct dxg_process *proc, struct dxg_channel *ch, u6
 	/* The old host process died with its connection, and with it what these tables name. */
 	dxg_mem_purge_locked(proc, true);
 	xa_destroy(&proc->devices);
+	xa_destroy(&proc->contexts);
 
 	strscpy_pad(req.name, proc->comm, sizeof(req.name));
 	ret = dxg_call(ch, &a);
@@ -392,8 +401,10 @@ static int dxg_process_close_last_adapter_locked(struct dxg_process *proc, struc
 	/* Refused by the host: nothing was destroyed. Otherwise it may have been. */
 	gone = !(ret < 0 && a.answered);
 	dxg_mem_revoke_finish_locked(proc, gone, true);
-	if (gone)
+	if (gone) {
 		dxg_process_forget_adapter_devices_locked(proc, host_adapter);
+		dxg_fence_forget(ch, proc, DXG_FORGET_ADAPTER, host_adapter);
+	}
 	return ret;
 }
 
@@ -517,10 +528,18 @@ int dxg_process_add_device_locked(struct dxg_process *proc, u64 epoch, u32 devic
 	return xa_err(xa_store(&proc->devices, device, xa_mk_value(host_adapter), GFP_KERNEL));
 }
 
+/* The host destroyed the device, and with it its contexts. */
 void dxg_process_forget_device_locked(struct dxg_process *proc, u32 device)
 {
+	unsigned long index;
+	void *entry;
+
 	lockdep_assert_held(&proc->lock);
 	xa_erase(&proc->devices, device);
+	xa_for_each(&proc->contexts, index, entry) {
+		if (xa_to_value(entry) == device)
+			xa_erase(&proc->contexts, index);
+	}
 }
 
 void dxg_process_forget_adapter_devices_locked(struct dxg_process *proc, u32 host_adapter)
@@ -531,7 +550,7 @@ void dxg_process_forget_adapter_devices_locked(struct dxg_process *proc, u32 hos
 	lockdep_assert_held(&proc->lock);
 	xa_for_each(&proc->devices, index, entry) {
 		if (xa_to_value(entry) == host_adapter)
-			xa_erase(&proc->devices, index);
+			dxg_process_forget_device_locked(proc, index);
 	}
 }
 
@@ -552,5 +571,56 @@ int dxg_process_device_adapter_locked(struct dxg_process *proc, u32 device, u32 
 	if (!entry)
 		return -EINVAL;
 	*host_adapter = xa_to_value(entry);
+	return 0;
+}
+
+/*
+ * ---- contexts ----
+ *
+ * The device of every context the process created in its host process's connection: a hardware
+ * queue's fence mapping records it (DESTROYDEVICE and the last CLOSEADAPTER take it away), and
+ * CREATEHWQUEUE on a context not in it is -EINVAL without a host call.
+ */
+
+/**
+ * dxg_process_add_context_locked() - record a context the host has just created
+ * @proc: the process, its lock held
+ * @epoch: the connection the context was created in
+ * @context: the host's context handle
+ * @device: its device
+ *
+ * Return: 0; -ENODEV when the process's host process is no longer of @epoch; -ENOMEM.
+ */
+int dxg_process_add_context_locked(struct dxg_process *proc, u64 epoch, u32 context, u32 device)
+{
+	lockdep_assert_held(&proc->lock);
+	if (proc->host_epoch != epoch)
+		return -ENODEV;
+	return xa_err(xa_store(&proc->contexts, context, xa_mk_value(device), GFP_KERNEL));
+}
+
+void dxg_process_forget_context_locked(struct dxg_process *proc, u32 context)
+{
+	lockdep_assert_held(&proc->lock);
+	xa_erase(&proc->contexts, context);
+}
+
+/**
+ * dxg_process_context_device_locked() - the device of a context of the process
+ * @proc: the process, its lock held
+ * @context: the host's context handle
+ * @device: out
+ *
+ * Return: 0, or -EINVAL for a context the process did not create in this connection.
+ */
+int dxg_process_context_device_locked(struct dxg_process *proc, u32 context, u32 *device)
+{
+	void *entry;
+
+	lockdep_assert_held(&proc->lock);
+	entry = xa_load(&proc->contexts, context);
+	if (!entry)
+		return -EINVAL;
+	*device = xa_to_value(entry);
 	return 0;
 }

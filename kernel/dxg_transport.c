@@ -21,6 +21,7 @@
 #include <linux/jiffies.h>
 #include <linux/minmax.h>
 #include <linux/sched.h>
+#include <linux/timekeeping.h>
 
 #include "dxg.h"
 
@@ -41,6 +42,7 @@ struct dxg_pending {
 	u32 reply_len;
 	int result;
 	bool answered;			/* the host replied: `result` is its verdict */
+	u64 reply_ns;			/* when the drainer took the reply (ktime_get_ns()) */
 	struct completion done;
 };
 
@@ -144,7 +146,8 @@ static void dxg_fail_pending_locked(struct dxg_channel *ch, int err)
 
 /*
  * Every host object of the connection is gone or going, the pages the host named in it with them:
- * CPU mappings of the region stop working before anyone can reuse those pages.
+ * CPU mappings of the region stop working before anyone can reuse those pages, and fence waits
+ * on its slots end (blocking ones with -ENODEV, eventfd ones signalled).
  */
 static void dxg_channel_go_down(struct dxg_channel *ch, int err)
 {
@@ -155,6 +158,7 @@ static void dxg_channel_go_down(struct dxg_channel *ch, int err)
 	spin_unlock(&ch->lock);
 	wake_up_all(&ch->space_wq);
 	dxg_mem_end_epoch();
+	dxg_fence_end_epoch(ch);
 }
 
 /*
@@ -331,6 +335,7 @@ static void dxg_dispatch_reply(struct dxg_channel *ch, const void *buf, u32 len)
 		p->result = dxg_status_to_errno(status);
 		p->answered = true;
 	} else {
+		p->reply_ns = ktime_get_ns();
 		/* Longer bodies come from newer hosts: keep what we know, zero what is missing. */
 		body_len = len - sizeof(hdr);
 		copy = min(body_len, p->reply_max);
@@ -378,7 +383,11 @@ static void dxg_drain_replies_locked(struct dxg_channel *ch)
 		dxg_channel_kick(ch);
 }
 
-static void dxg_channel_poll(struct dxg_channel *ch)
+/*
+ * Drains what the host replied and looks for a generation change: what an interrupt would have
+ * made happen, for waiters whose slice ended without one.
+ */
+void dxg_channel_poll(struct dxg_channel *ch)
 {
 	mutex_lock(&ch->recv_lock);
 	dxg_drain_replies_locked(ch);
@@ -389,8 +398,9 @@ static void dxg_channel_poll(struct dxg_channel *ch)
 void dxg_channel_ring_irq(struct dxg_channel *ch)
 {
 	dxg_channel_poll(ch);
-	/* The same vector reports freed request ring space. */
+	/* The same vector reports freed request ring space and new fence values. */
 	wake_up_all(&ch->space_wq);
+	dxg_fence_kick(ch);
 }
 
 void dxg_channel_control_irq(struct dxg_channel *ch)
@@ -591,6 +601,7 @@ static int dxg_wait_reply(struct dxg_channel *ch, struct dxg_pending *p,
 done:
 	a->reply_len = p->reply_len;
 	a->answered = p->answered;
+	a->reply_ns = p->reply_ns;
 	return p->result;
 }
 
@@ -608,6 +619,7 @@ static int dxg_transact(struct dxg_channel *ch, struct dxg_call_args *a, bool co
 
 	a->reply_len = 0;
 	a->answered = false;
+	a->reply_ns = 0;
 	if (a->req_len > DXGW_MAX_BODY || (a->req_len && !a->req) ||
 	    (a->reply_max && !a->reply))
 		return -EINVAL;
@@ -868,6 +880,7 @@ static int dxg_channel_connect(struct dxg_channel *ch)
 	 */
 	epoch = atomic64_inc_return(&dxg_global.epoch_counter);
 	dxg_mem_begin_epoch(epoch);
+	dxg_fence_begin_epoch(ch, epoch);
 	spin_lock(&ch->lock);
 	if (ch->removing || ch->state != DXG_CHANNEL_CONNECTING) {
 		ret = -ENODEV;
@@ -944,11 +957,14 @@ struct dxg_channel *dxg_channel_create(struct pci_dev *pdev, void __iomem *regs,
 	ch->attempt_end = jiffies;
 	INIT_DELAYED_WORK(&ch->connect_work, dxg_channel_connect_work);
 	init_completion(&ch->first_attempt);
+	dxg_fence_init(ch);
 	return ch;
 }
 
+/* Called after the interrupts were freed: nothing queues the fence work any more. */
 void dxg_channel_destroy(struct dxg_channel *ch)
 {
+	dxg_fence_stop(ch);
 	kvfree(ch->scratch);
 	kfree(ch);
 }
@@ -977,4 +993,6 @@ void dxg_channel_stop(struct dxg_channel *ch)
 	dxg_channel_go_down(ch, -ENODEV);
 	/* Also stops a pending retry; a running attempt sees `removing` and does not re-arm. */
 	cancel_delayed_work_sync(&ch->connect_work);
+	/* The fence lists are empty now; an interrupt may still queue the work, which finds none. */
+	dxg_fence_stop(ch);
 }
