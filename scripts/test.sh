@@ -6,7 +6,8 @@
 #   3. unit and host tests under the sanitizers (meson test in build-asan/),
 #   4. the same tests in the optimised gcc build (the ring stress test at full speed),
 #   5. kernel style (checkpatch) on the guest driver,
-#   6. libFuzzer on the worker's dispatch and on the ring, 90 s each (OPENDXG_FUZZ_SECONDS),
+#   6. libFuzzer on the worker's dispatch, the ring and the command buffer parser, 90 s each
+#      (OPENDXG_FUZZ_SECONDS),
 #   7. guest tests in real QEMU guests with opendxg.ko against a real dxgd on lavapipe
 #      (one guest, two guests on one dxgd, stress with worker restarts, the handshake race),
 #      through scripts/vm-run, and the README's main job,
@@ -110,10 +111,17 @@ step vm-memory-quota "${vmrun[@]}" --vms 2 \
 	--dxgd-arg --vm-limits --dxgd-arg vm1:quota_bytes=40M \
 	"${mem_bins[@]}" -- dxgtest-quota
 # The README's first command, end to end (its install and build steps are no-ops by now).
+# Execution (issue 4): every packet type, sync objects and waits, hostile command buffers, killed
+# submitters; then the same in two guests at once (the samples run in the main job).
+exec_bins=("$vmbin"/dxgtest-exec build/samples/dxgc-saxpy build/samples/dxgc-sgemm
+	build/samples/dxgc-reduce)
+step vm-exec "${vmrun[@]}" --cpus 2 "${exec_bins[@]}" -- dxgtest-exec
+step vm-exec-two-guests "${vmrun[@]}" --vms 2 "${exec_bins[@]}" -- dxgtest-exec
 step main-job scripts/main.sh
 
 step bench-smoke build/bench/dxg-bench-rtt --iterations 2000
 step bench-membw-smoke build/bench/dxg-bench-membw --samples 3
+step bench-exec-smoke build/bench/dxg-bench-exec --quick
 
 echo
 if [ "$failed" -ne 0 ]; then

@@ -355,10 +355,19 @@ int d3dkmt_evict(int fd, struct d3dkmthandle device, const struct d3dkmthandle *
 /*
  * d3dkmt_wait_paging_fence() - poll a paging fence (struct d3dkmt_paging_queue.fence) until it
  * reaches @value, sleeping briefly between reads, for at most @timeout_ms.
- * Return: 0, or -ETIMEDOUT (-EINVAL for a NULL @fence). A stop-gap until the CPU wait ioctl.
+ * Return: 0, or -ETIMEDOUT (-EINVAL for a NULL @fence). For drivers without
+ * WAITFORSYNCHRONIZATIONOBJECTFROMCPU; d3dkmt_wait_paging_queue() sleeps instead of polling.
  */
 int d3dkmt_wait_paging_fence(const volatile uint64_t *fence, uint64_t value,
 			     unsigned int timeout_ms);
+
+/*
+ * d3dkmt_wait_paging_queue() - block until @queue's fence (a paging queue of @device) reaches
+ * @value, with WAITFORSYNCHRONIZATIONOBJECTFROMCPU on the queue's sync object. Returns at once
+ * when the fence is already there. Return: 0 or -errno (-EINTR: a signal arrived first).
+ */
+int d3dkmt_wait_paging_queue(int fd, struct d3dkmthandle device,
+			     const struct d3dkmt_paging_queue *queue, uint64_t value);
 
 /* Arguments of d3dkmt_reserve_gpu_va(); zero-initialize, then set what you need. */
 struct d3dkmt_gpu_va_reservation {
@@ -470,6 +479,276 @@ d3dkmt_gpu_va_op_copy(uint64_t src, uint64_t dst, uint64_t size)
 	op.copy.dest_address = dst;
 	return op;
 }
+
+/* ---- Synchronization objects (0x10, 0x1d, 0x11, 0x12, 0x31, 0x32, 0x33, 0x3a, 0x3b) ---- */
+
+/*
+ * d3dkmt_create_sync_object() - CREATESYNCHRONIZATIONOBJECT with the caller's description
+ * (@info->type D3DDDI_SYNCHRONIZATION_MUTEX .. D3DDDI_MONITORED_FENCE, @info->flags
+ * D3DDDI_SYNCOBJ_FLAG_*, the union member of the type). On success @info holds what the kernel
+ * wrote back (a monitored fence's CPU address) and *@sync_object the handle. Return: 0 or -errno.
+ */
+int d3dkmt_create_sync_object(int fd, struct d3dkmthandle device,
+			      struct d3dddi_synchronizationobjectinfo2 *info,
+			      struct d3dkmthandle *sync_object);
+
+/* A monitored fence as created by d3dkmt_create_monitored_fence(). */
+struct d3dkmt_monitored_fence {
+	struct d3dkmthandle handle;
+	/* Its current value, mapped read-only into this process (not into fork() children). */
+	const volatile uint64_t *value;
+	uint64_t gpu_va;			/* 0: fences have no GPU address on opendxg */
+};
+
+/*
+ * d3dkmt_create_monitored_fence() - a D3DDDI_MONITORED_FENCE starting at @initial_value, with
+ * D3DDDI_SYNCOBJ_FLAG_* @flags. Return: 0 or -errno.
+ */
+int d3dkmt_create_monitored_fence(int fd, struct d3dkmthandle device, uint64_t initial_value,
+				  uint32_t flags, struct d3dkmt_monitored_fence *fence);
+
+/* d3dkmt_destroy_sync_object() - DESTROYSYNCHRONIZATIONOBJECT. Return: 0 or -errno. */
+int d3dkmt_destroy_sync_object(int fd, struct d3dkmthandle sync_object);
+
+/*
+ * d3dkmt_fence_value() - the current value of a monitored fence mapping (an acquire load: what
+ * the signalled work wrote is visible after it). DXGW's "broken queue" value is UINT64_MAX.
+ */
+static inline uint64_t d3dkmt_fence_value(const volatile uint64_t *fence)
+{
+	return __atomic_load_n(fence, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * d3dkmt_wait_from_cpu() - WAITFORSYNCHRONIZATIONOBJECTFROMCPU: @count (1..32) monitored fences of
+ * @device until each reaches its value (@flags D3DDDI_WAITFORSYNCOBJECTFROMCPU_FLAG_WAIT_ANY:
+ * until one does). @async_event < 0 blocks; the wait is interruptible (-EINTR, nothing left
+ * behind). @async_event >= 0 is an eventfd: the call returns at once and the eventfd is signalled
+ * once the condition holds. Return: 0 or -errno.
+ */
+int d3dkmt_wait_from_cpu(int fd, struct d3dkmthandle device, const struct d3dkmthandle *objects,
+			 const uint64_t *values, uint32_t count, uint32_t flags, int async_event);
+
+/*
+ * d3dkmt_signal_from_cpu() - SIGNALSYNCHRONIZATIONOBJECTFROMCPU: @count monitored fences of
+ * @device take their values now (@flags: D3DDDICB_SIGNAL_FLAG_ALLOW_FENCE_REWIND to go back).
+ */
+int d3dkmt_signal_from_cpu(int fd, struct d3dkmthandle device, const struct d3dkmthandle *objects,
+			   const uint64_t *values, uint32_t count, uint32_t flags);
+
+/*
+ * d3dkmt_signal_sync_object2() - SIGNALSYNCHRONIZATIONOBJECT: once the work queued so far on
+ * @context (and on the @context_count extra @contexts, may be 0/NULL) is done, signal @count
+ * objects; fences take @fence_value. @flags: D3DDDICB_SIGNAL_FLAG_*.
+ */
+int d3dkmt_signal_sync_object2(int fd, struct d3dkmthandle context,
+			       const struct d3dkmthandle *contexts, uint32_t context_count,
+			       const struct d3dkmthandle *objects, uint32_t count, uint32_t flags,
+			       uint64_t fence_value);
+
+/*
+ * d3dkmt_wait_sync_object2() - WAITFORSYNCHRONIZATIONOBJECT: work queued on @context after this
+ * waits until every object is satisfied (fences: @fence_value; mutexes acquired; semaphores
+ * counted down).
+ */
+int d3dkmt_wait_sync_object2(int fd, struct d3dkmthandle context,
+			     const struct d3dkmthandle *objects, uint32_t count,
+			     uint64_t fence_value);
+
+/*
+ * d3dkmt_signal_from_gpu() - SIGNALSYNCHRONIZATIONOBJECTFROMGPU: after the work queued on
+ * @context, monitored fence i takes @values[i].
+ */
+int d3dkmt_signal_from_gpu(int fd, struct d3dkmthandle context,
+			   const struct d3dkmthandle *objects, const uint64_t *values,
+			   uint32_t count);
+
+/*
+ * d3dkmt_signal_from_gpu2() - SIGNALSYNCHRONIZATIONOBJECTFROMGPU2: after the work queued on
+ * every one of @context_count @contexts, monitored fence i takes @values[i]; @flags
+ * D3DDDICB_SIGNAL_FLAG_*.
+ */
+int d3dkmt_signal_from_gpu2(int fd, const struct d3dkmthandle *contexts, uint32_t context_count,
+			    const struct d3dkmthandle *objects, const uint64_t *values,
+			    uint32_t count, uint32_t flags);
+
+/*
+ * d3dkmt_wait_from_gpu() - WAITFORSYNCHRONIZATIONOBJECTFROMGPU: work queued on @context after
+ * this waits until monitored fence i reaches @values[i].
+ */
+int d3dkmt_wait_from_gpu(int fd, struct d3dkmthandle context, const struct d3dkmthandle *objects,
+			 const uint64_t *values, uint32_t count);
+
+/* ---- Queues and submission (0x18, 0x1b, 0x0f, 0x34, 0x35, 0x36) ---- */
+
+/* A hardware queue and its progress fence, as CREATEHWQUEUE returns them. */
+struct d3dkmt_hw_queue {
+	struct d3dkmthandle handle;
+	struct d3dkmthandle progress_fence;	/* a monitored fence owned by the queue */
+	/* The progress fence's value, mapped read-only into this process. */
+	const volatile uint64_t *progress;
+	uint64_t progress_gpu_va;
+};
+
+/*
+ * d3dkmt_create_hw_queue() - CREATEHWQUEUE on @context (@flags D3DDDI_CREATEHWQUEUE_FLAG_*,
+ * @priv_data may be NULL). The progress fence starts at 0. Return: 0 or -errno.
+ */
+int d3dkmt_create_hw_queue(int fd, struct d3dkmthandle context, uint32_t flags,
+			   const void *priv_data, uint32_t priv_data_size,
+			   struct d3dkmt_hw_queue *queue);
+
+/* d3dkmt_destroy_hw_queue() - DESTROYHWQUEUE; queued work is dropped. Return: 0 or -errno. */
+int d3dkmt_destroy_hw_queue(int fd, struct d3dkmthandle queue);
+
+/*
+ * d3dkmt_submit_command() - SUBMITCOMMAND of the command buffer at GPU VA @command_buffer
+ * (@length bytes) to @context (@flags D3DKMT_SUBMITCOMMAND_FLAG_*). The host copies the buffer
+ * during the call. Return: 0 or -errno (-EINVAL: a malformed buffer, the context is now broken;
+ * -ENODEV: the context was broken before).
+ */
+int d3dkmt_submit_command(int fd, struct d3dkmthandle context, uint64_t command_buffer,
+			  uint32_t length, uint32_t flags);
+
+/* d3dkmt_submit_command_args() - SUBMITCOMMAND with the caller's ABI struct as is. */
+int d3dkmt_submit_command_args(int fd, struct d3dkmt_submitcommand *args);
+
+/*
+ * d3dkmt_submit_to_hw_queue() - SUBMITCOMMANDTOHWQUEUE: the queue's progress fence takes
+ * @progress_value (greater than every earlier one of the queue) when the buffer completed.
+ * Same errors as d3dkmt_submit_command().
+ */
+int d3dkmt_submit_to_hw_queue(int fd, struct d3dkmthandle queue, uint64_t progress_value,
+			      uint64_t command_buffer, uint32_t length);
+
+/*
+ * d3dkmt_signal_hw_queues() - SUBMITSIGNALSYNCOBJECTSTOHWQUEUE: after the work queued on each of
+ * @queue_count @queues, object i is signalled (fences take @values[i]); @flags
+ * D3DDDICB_SIGNAL_FLAG_*.
+ */
+int d3dkmt_signal_hw_queues(int fd, const struct d3dkmthandle *queues, uint32_t queue_count,
+			    const struct d3dkmthandle *objects, const uint64_t *values,
+			    uint32_t count, uint32_t flags);
+
+/*
+ * d3dkmt_wait_hw_queue() - SUBMITWAITFORSYNCOBJECTSTOHWQUEUE: work queued on @queue after this
+ * waits until monitored fence i reaches @values[i].
+ */
+int d3dkmt_wait_hw_queue(int fd, struct d3dkmthandle queue, const struct d3dkmthandle *objects,
+			 const uint64_t *values, uint32_t count);
+
+/* ---- Device state, priorities, clocks, escapes (0x0e, 0x26, 0x21/0x22/0x2f/0x30, 0x3d, 0x0d) ---- */
+
+/*
+ * d3dkmt_get_device_state() - GETDEVICESTATE with the caller's struct: set ->device and
+ * ->state_type (D3DKMT_DEVICESTATE_*), the kernel fills the union. Return: 0 or -errno.
+ */
+int d3dkmt_get_device_state(int fd, struct d3dkmt_getdevicestate *state);
+
+/* d3dkmt_get_execution_state() - D3DKMT_DEVICESTATE_EXECUTION: a D3DKMT_DEVICEEXECUTION_* value. */
+int d3dkmt_get_execution_state(int fd, struct d3dkmthandle device, uint32_t *execution_state);
+
+/*
+ * d3dkmt_get_page_fault() - D3DKMT_DEVICESTATE_PAGE_FAULT: the first page fault of a context of
+ * @device. Return: 0, or -errno (-EINVAL when none faulted).
+ */
+int d3dkmt_get_page_fault(int fd, struct d3dkmthandle device,
+			  struct d3dkmt_devicepagefault_state *fault);
+
+/*
+ * d3dkmt_mark_device_as_error() - MARKDEVICEASERROR: every context of @device breaks
+ * (@reason: D3DKMT_DEVICE_ERROR_REASON_*).
+ */
+int d3dkmt_mark_device_as_error(int fd, struct d3dkmthandle device, uint32_t reason);
+
+/*
+ * Context scheduling priorities, -7..7 (out of range: -EINVAL): the context's own (SET/GET
+ * CONTEXTSCHEDULINGPRIORITY) and its in-process priority (the ...INPROCESS... ioctls).
+ */
+int d3dkmt_set_context_scheduling_priority(int fd, struct d3dkmthandle context, int32_t priority);
+int d3dkmt_get_context_scheduling_priority(int fd, struct d3dkmthandle context,
+					   int32_t *priority);
+int d3dkmt_set_context_in_process_scheduling_priority(int fd, struct d3dkmthandle context,
+						      int32_t priority);
+int d3dkmt_get_context_in_process_scheduling_priority(int fd, struct d3dkmthandle context,
+						      int32_t *priority);
+
+/* What QUERYCLOCKCALIBRATION answers (the ABI struct is byte-packed; this one is not). */
+struct d3dkmt_clock_calibration {
+	uint64_t gpu_frequency;		/* GPU timestamp ticks per second */
+	uint64_t gpu_clock_counter;	/* a GPU timestamp ... */
+	uint64_t cpu_clock_counter;	/* ... and the CPU clock taken together with it */
+	uint32_t flags;			/* DXGK_GPUCLOCKDATA_FLAG_* */
+};
+
+/* d3dkmt_query_clock_calibration() - QUERYCLOCKCALIBRATION of node @node_ordinal (0). */
+int d3dkmt_query_clock_calibration(int fd, struct d3dkmthandle adapter, uint32_t node_ordinal,
+				   struct d3dkmt_clock_calibration *clock);
+
+/*
+ * d3dkmt_escape() - ESCAPE with the caller's ABI struct as is (the private data is answered in
+ * place). Return: 0 or -errno.
+ */
+int d3dkmt_escape(int fd, struct d3dkmt_escape *args);
+
+/*
+ * d3dkmt_escape_context_stats() - the OPENDXG_ESCAPE_CONTEXT_STATS escape (D3DKMT_ESCAPE_
+ * DRIVERPRIVATE) for @context of @device on @adapter: its execution state and counters.
+ * Return: 0 or -errno (-EPROTO: the answer's header is not the one sent).
+ */
+int d3dkmt_escape_context_stats(int fd, struct d3dkmthandle adapter, struct d3dkmthandle device,
+				struct d3dkmthandle context,
+				struct opendxg_escape_context_stats *stats);
+
+/* ---- Command buffers (include/uapi/misc/opendxg.h, docs/cmdbuf.md) ---- */
+
+/*
+ * A command buffer being built in caller-provided memory: d3dkmt_cmdbuf_init() writes the header,
+ * each d3dkmt_cmdbuf_*() appends one packet, d3dkmt_cmdbuf_finish() fixes the header's size and
+ * packet count. The memory may be the mapped command allocation itself (build in place, then
+ * submit) or any buffer copied there later. The builders check what they can see locally (sizes,
+ * alignments, counts, reserved fields) and return -EINVAL without appending anything; -ENOSPC
+ * when the packet does not fit (grow the memory, update data/capacity and call again); -E2BIG
+ * when it would take the buffer past OPENDXG_CMD_MAX_SIZE or OPENDXG_CMD_MAX_PACKETS. Fields
+ * are public so that tests can build what the builders refuse (d3dkmt_cmdbuf_raw()).
+ */
+struct d3dkmt_cmdbuf {
+	void *data;
+	uint32_t capacity;		/* bytes at data */
+	uint32_t size;			/* bytes used, header included */
+	uint32_t packet_count;
+};
+
+/* Starts a buffer at @data (@capacity >= OPENDXG_CMD_HEADER_SIZE, 8-byte aligned). */
+int d3dkmt_cmdbuf_init(struct d3dkmt_cmdbuf *cb, void *data, uint32_t capacity);
+/* Forgets every packet (the header stays). */
+void d3dkmt_cmdbuf_reset(struct d3dkmt_cmdbuf *cb);
+/* Writes size and packet_count into the header. Return: the buffer's size in bytes. */
+uint32_t d3dkmt_cmdbuf_finish(struct d3dkmt_cmdbuf *cb);
+
+/* COPY @size (>= 1) bytes from @src_va to @dst_va (ranges must not overlap). */
+int d3dkmt_cmdbuf_copy(struct d3dkmt_cmdbuf *cb, uint64_t dst_va, uint64_t src_va, uint64_t size);
+/* FILL @size bytes (a multiple of 4, >= 4) at @dst_va (4-aligned) with the u32 @value. */
+int d3dkmt_cmdbuf_fill(struct d3dkmt_cmdbuf *cb, uint64_t dst_va, uint64_t size, uint32_t value);
+/*
+ * DISPATCH of @entry_point (at most OPENDXG_CMD_ENTRY_NAME_LEN - 1 bytes) of the PROGRAM
+ * allocation @program over @group_count workgroups, with @binding_count bindings (each binding
+ * number at most once, VA aligned to OPENDXG_CMD_BINDING_ALIGN, size a multiple of 4) and
+ * @push_size (a multiple of 4, <= OPENDXG_CMD_MAX_PUSH_CONSTANTS) bytes of push constants.
+ */
+int d3dkmt_cmdbuf_dispatch(struct d3dkmt_cmdbuf *cb, struct d3dkmthandle program,
+			   const char *entry_point, const uint32_t group_count[3],
+			   const struct opendxg_cmd_binding *bindings, uint32_t binding_count,
+			   const void *push_constants, uint32_t push_size);
+/* BARRIER: everything before completes (writes visible) before anything after starts. */
+int d3dkmt_cmdbuf_barrier(struct d3dkmt_cmdbuf *cb);
+/* TIMESTAMP: the adapter's u64 tick counter written to @dst_va (8-aligned). */
+int d3dkmt_cmdbuf_timestamp(struct d3dkmt_cmdbuf *cb, uint64_t dst_va);
+/*
+ * Appends @size bytes as they are and counts them as one packet, unchecked (for tests of the
+ * host's validation). -ENOSPC when they do not fit.
+ */
+int d3dkmt_cmdbuf_raw(struct d3dkmt_cmdbuf *cb, const void *bytes, uint32_t size);
 
 /*
  * d3dkmt_utf16_to_utf8() - convert little-endian UTF-16 (@src_bytes bytes, stops at the first NUL
