@@ -24,6 +24,7 @@
 #include "cmdbuf.h"
 #include "log.h"
 #include "memory.h"
+#include "reply_buf.h"
 #include "spirv_check.h"
 
 #define REAP_BATCH 32u
@@ -858,41 +859,6 @@ void exec_program_release(struct dxg_vm *vm, struct exec_program *program)
 }
 
 /* ---- requests ---- */
-
-struct reply_buf {
-	unsigned char *data;
-	uint32_t cap;
-	uint32_t len;
-};
-
-static unsigned char *reply_take(struct reply_buf *r, uint32_t len)
-{
-	unsigned char *p;
-
-	if (len > r->cap - r->len)
-		return NULL;
-	p = r->data + r->len;
-	memset(p, 0, len);
-	r->len += len;
-	return p;
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	dxg_le32 le = dxg_to_le32(v);
-
-	memcpy(p, &le, sizeof(le));
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-	dxg_le64 le = dxg_to_le64(v);
-
-	memcpy(p, &le, sizeof(le));
-}
-
-#define PUT32(p, type, member, v) put32((p) + offsetof(type, member), (v))
-#define PUT64(p, type, member, v) put64((p) + offsetof(type, member), (v))
 
 static struct dxg_context *find_context(struct dxg_vm *vm, const struct dxg_process *p,
 					uint32_t handle)

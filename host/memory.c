@@ -22,6 +22,7 @@
 #include "gpuva.h"
 #include "heap.h"
 #include "log.h"
+#include "reply_buf.h"
 #include "spirv_check.h"
 #include "sync.h"
 #include "vk_device.h"
@@ -667,41 +668,6 @@ void memory_vm_fini(struct dxg_vm *vm)
 }
 
 /* ---- replies ---- */
-
-struct reply_buf {
-	unsigned char *data;
-	uint32_t cap;
-	uint32_t len;
-};
-
-static unsigned char *reply_take(struct reply_buf *r, uint32_t len)
-{
-	unsigned char *p;
-
-	if (len > r->cap - r->len)
-		return NULL;
-	p = r->data + r->len;
-	memset(p, 0, len);
-	r->len += len;
-	return p;
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	dxg_le32 le = dxg_to_le32(v);
-
-	memcpy(p, &le, sizeof(le));
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-	dxg_le64 le = dxg_to_le64(v);
-
-	memcpy(p, &le, sizeof(le));
-}
-
-#define PUT32(p, type, member, v) put32((p) + offsetof(type, member), (v))
-#define PUT64(p, type, member, v) put64((p) + offsetof(type, member), (v))
 
 /* struct dxgw_values_reply with `n` values from `value(i)`. */
 static int reply_values(struct reply_buf *r, uint32_t n, const uint32_t *values)
