@@ -267,6 +267,24 @@ static void print_counters(json_object *counters)
 	printf("%s\n", any ? "" : " -");
 }
 
+/* The VM's GPU work: what its guests submitted and what is still waiting in its worker. */
+static void print_execution(json_object *counters)
+{
+	int64_t submitted, completed, queued, sync_objects, hw_queues, broken;
+
+	if (!int_field(counters, "jobs_submitted", &submitted) ||
+	    !int_field(counters, "jobs_completed", &completed) ||
+	    !int_field(counters, "queued_items", &queued) ||
+	    !int_field(counters, "sync_objects", &sync_objects) ||
+	    !int_field(counters, "hw_queues", &hw_queues) ||
+	    !int_field(counters, "contexts_broken", &broken))
+		return;		/* a worker from before execution existed */
+	printf("  execution  jobs %lld submitted, %lld completed, %lld queue items waiting; "
+	       "sync objects %lld, hw queues %lld, contexts broken %lld\n", (long long)submitted,
+	       (long long)completed, (long long)queued, (long long)sync_objects,
+	       (long long)hw_queues, (long long)broken);
+}
+
 static void format_field_bytes(json_object *obj, const char *key, char *buf, size_t size)
 {
 	int64_t value;
@@ -352,6 +370,7 @@ static void print_vm(json_object *vm)
 	if (bool_field(worker, "processes_truncated"))
 		printf("    (process list left out: too many to report)\n");
 	print_counters(field(worker, "counters"));
+	print_execution(field(worker, "counters"));
 	print_memory(worker);
 }
 
