@@ -58,6 +58,9 @@ struct exec_job {
 	VkQueryPool query_pool;		/* VK_NULL_HANDLE until a job needs queries */
 	uint32_t query_capacity;
 	bool timed;			/* queries 0 and 1 hold the job's start and end */
+	uint64_t submit_ns;		/* CLOCK_MONOTONIC at vkQueueSubmit */
+	/* Under vk_exec.lock: set by the completion thread when the job is not `timed`. */
+	uint64_t host_time_ns;
 	uint32_t program_count;
 	uint32_t program_capacity;
 	struct vk_program **programs;	/* one reference per dispatch */
@@ -74,6 +77,13 @@ struct vk_exec {
 	uint32_t queue_family;
 	double timestamp_period;	/* ns per tick; 0 without timestamps */
 	uint64_t timestamp_mask;	/* the valid bits of a timestamp */
+	/*
+	 * Time jobs with timestamp queries. Not on CPU devices: lavapipe's queries cost more than a
+	 * small job (about 0.15 ms each job here), so there the completion thread times jobs with
+	 * the host clock instead, from the later of submission and the previous job's completion
+	 * (jobs run one after another on the queue) to the fence wait's return.
+	 */
+	bool query_timing;
 
 	VkCommandPool command_pool;
 	VkPipelineCache pipeline_cache;
@@ -103,6 +113,7 @@ struct vk_exec {
 	struct exec_job *waiting;	/* the first job not yet completed; NULL: all done */
 	bool stop;
 	bool lost;			/* sticky: a fence wait failed, every later submit is -EIO */
+	uint64_t last_done_ns;		/* when the previous job's fence wait returned */
 	pthread_t thread;
 	bool thread_started;
 };
@@ -153,6 +164,7 @@ static void *completion_main(void *arg)
 	pthread_mutex_lock(&x->lock);
 	for (;;) {
 		struct exec_job *job = x->waiting;
+		uint64_t done_ns;
 		VkResult res;
 
 		if (!job) {
@@ -168,11 +180,19 @@ static void *completion_main(void *arg)
 			log_error("vk_exec: waiting for a job failed (%d): device lost", (int)res);
 			vk_device_set_lost(x->device);
 		}
+		done_ns = monotonic_ns();
 		pthread_mutex_lock(&x->lock);
 		if (res != VK_SUCCESS) {
 			x->lost = true;
 			job->status = -EIO;
 		}
+		if (!job->timed) {
+			uint64_t start = job->submit_ns > x->last_done_ns ? job->submit_ns
+									   : x->last_done_ns;
+
+			job->host_time_ns = done_ns > start ? done_ns - start : 0;
+		}
+		x->last_done_ns = done_ns;
 		job->done = true;
 		x->waiting = job->next;
 		pthread_cond_broadcast(&x->cond);
@@ -813,7 +833,8 @@ int vk_exec_submit(struct vk_exec *x, const struct vk_job *desc)
 	err = check_job(x, desc, &plan);
 	if (err)
 		return err;
-	queries = x->timestamp_mask ? JOB_TIME_QUERIES + plan.timestamps : 0;
+	/* Slots 0 and 1 time the job; TIMESTAMP packets use the ones after them. */
+	queries = (x->query_timing || plan.timestamps) ? JOB_TIME_QUERIES + plan.timestamps : 0;
 	err = job_get(x, &job);
 	if (err)
 		return err;
@@ -822,12 +843,13 @@ int vk_exec_submit(struct vk_exec *x, const struct vk_job *desc)
 	if (err)
 		goto err_put;
 	job->cookie = desc->cookie;
-	job->timed = queries != 0;
+	job->timed = x->query_timing;
 	err = record_job(x, job, desc, queries);
 	if (err)
 		goto err_put;
 
 	submit.pCommandBuffers = &job->cmd;
+	job->submit_ns = monotonic_ns();
 	err = vk_device_submit(x->device, &submit, job->fence);
 	if (err) {
 		if (err == -EIO) {
@@ -883,7 +905,7 @@ uint32_t vk_exec_reap(struct vk_exec *x, struct vk_completion *out, uint32_t max
 		reaped = job->next;
 		c->cookie = job->cookie;
 		c->status = job->status;
-		c->gpu_time_ns = 0;
+		c->gpu_time_ns = job->timed ? 0 : job->host_time_ns;
 		/* The fence signaled, so the queries are available: no waiting here. */
 		if (job->timed && job->status == 0 &&
 		    vkGetQueryPoolResults(x->vk, job->query_pool, 0, JOB_TIME_QUERIES, sizeof(t), t,
@@ -1334,6 +1356,7 @@ int vk_exec_open(struct vk_device *d, const struct vk_exec_setup *setup, struct 
 		x->timestamp_period = adapter->timestamp_period_ns;
 		x->timestamp_mask = adapter->timestamp_valid_bits >= 64 ?
 				    UINT64_MAX : (1ull << adapter->timestamp_valid_bits) - 1;
+		x->query_timing = adapter->device_type != OPENDXG_DEVICE_TYPE_CPU;
 	}
 
 	err = create_objects(x);

@@ -143,7 +143,12 @@ int vk_exec_submit(struct vk_exec *x, const struct vk_job *job);
 struct vk_completion {
 	uint64_t cookie;
 	int status;			/* 0, or -EIO: the job failed on the device */
-	uint64_t gpu_time_ns;		/* between the job's first and last command (0: unknown) */
+	/*
+	 * Device time the job took (0: unknown): between timestamps around its commands, or on CPU
+	 * devices (lavapipe, where a timestamp query costs more than a small job) by the host clock
+	 * from the later of its submission and the previous job's completion to its own.
+	 */
+	uint64_t gpu_time_ns;
 };
 
 /* Collects up to `max` completed jobs in submission order; returns how many. */
