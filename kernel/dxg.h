@@ -248,6 +248,7 @@ struct dxg_mem_grant {
 	u32 handle;
 	u32 device;
 	u32 context;			/* a hardware queue's fence: its context; else 0 */
+	u32 fence_object;		/* a fence: its sync object handle; else 0 */
 	u32 resource;			/* LOCK: the allocation's resource, or 0 */
 	u32 adapter;			/* the device's host adapter */
 	u64 offset;			/* LOCK: region offset, page aligned */
@@ -353,6 +354,7 @@ int dxg_mem_map_fence_locked(struct dxg_process *proc, struct dxg_channel *ch,
 void dxg_mem_revoke_locked(struct dxg_process *proc, enum dxg_revoke_by by, const u32 *handles,
 			   u32 count);
 void dxg_mem_revoke_finish_locked(struct dxg_process *proc, bool gone, bool unmap);
+void dxg_mem_forget_queue_fences_locked(struct dxg_process *proc, struct dxg_channel *ch);
 void dxg_mem_purge_locked(struct dxg_process *proc, bool unmap);
 
 /* dxg_ioctl.c */

@@ -572,6 +572,8 @@ int dxg_destroy_context(struct dxg_ioctl_ctx *ctx, u32 context)
 	dxg_mem_revoke_locked(proc, DXG_REVOKE_CONTEXT, &context, 1);
 	ret = dxg_call(ctx->ch, &a);
 	gone = !dxg_host_refused(ret, &a);
+	if (gone)
+		dxg_mem_forget_queue_fences_locked(proc, ctx->ch);
 	dxg_mem_revoke_finish_locked(proc, gone, true);
 	if (gone)
 		dxg_process_forget_context_locked(proc, context);

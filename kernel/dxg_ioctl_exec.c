@@ -65,9 +65,14 @@ static int dxg_destroy_hwqueue(struct dxg_ioctl_ctx *ctx, u32 queue)
 		return -EINTR;
 	ret = dxg_process_host_current_locked(proc, ctx->ch, &a.process, &a.epoch);
 	if (!ret) {
+		bool gone;
+
 		dxg_mem_revoke_locked(proc, DXG_REVOKE_FENCE, &queue, 1);
 		ret = dxg_call(ctx->ch, &a);
-		dxg_mem_revoke_finish_locked(proc, !dxg_host_refused(ret, &a), true);
+		gone = !dxg_host_refused(ret, &a);
+		if (gone)
+			dxg_mem_forget_queue_fences_locked(proc, ctx->ch);
+		dxg_mem_revoke_finish_locked(proc, gone, true);
 	}
 	mutex_unlock(&proc->lock);
 	return ret;
@@ -157,6 +162,7 @@ int dxg_ioctl_create_hwqueue(struct dxg_ioctl_ctx *ctx, void *data)
 		goto out_unlock;
 	grant.epoch = a.epoch;
 	grant.handle = le32_to_cpu(reply.queue);
+	grant.fence_object = le32_to_cpu(reply.progress_fence);
 	ret = dxg_hwqueue_map_fence(ctx, args, &reply, &grant, &a);
 	if (ret)
 		goto out_unlock;

@@ -959,9 +959,14 @@ static int dxg_destroy_paging_queue(struct dxg_ioctl_ctx *ctx, u32 queue)
 		return -EINTR;
 	ret = dxg_process_host_current_locked(proc, ctx->ch, &a.process, &a.epoch);
 	if (!ret) {
+		bool gone;
+
 		dxg_mem_revoke_locked(proc, DXG_REVOKE_FENCE, &queue, 1);
 		ret = dxg_call(ctx->ch, &a);
-		dxg_mem_revoke_finish_locked(proc, !dxg_host_refused(ret, &a), true);
+		gone = !dxg_host_refused(ret, &a);
+		if (gone)
+			dxg_mem_forget_queue_fences_locked(proc, ctx->ch);
+		dxg_mem_revoke_finish_locked(proc, gone, true);
 	}
 	mutex_unlock(&proc->lock);
 	return ret;
@@ -1011,7 +1016,8 @@ int dxg_ioctl_create_paging_queue(struct dxg_ioctl_ctx *ctx, void *data)
 		goto out_unlock;
 	grant.epoch = a.epoch;
 	grant.handle = le32_to_cpu(reply.paging_queue);
-	if (!grant.handle || !le32_to_cpu(reply.sync_object)) {
+	grant.fence_object = le32_to_cpu(reply.sync_object);
+	if (!grant.handle || !grant.fence_object) {
 		ret = -EIO;
 		goto err_destroy;
 	}

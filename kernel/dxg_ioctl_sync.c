@@ -327,6 +327,7 @@ int dxg_ioctl_create_sync_object(struct dxg_ioctl_ctx *ctx, void *data)
 		goto out_unlock;
 	grant.epoch = a.epoch;
 	grant.handle = le32_to_cpu(reply.sync_object);
+	grant.fence_object = grant.handle;
 	if (!grant.handle) {
 		ret = -EIO;
 		goto out_unlock;

@@ -62,6 +62,7 @@ struct dxg_view {
 	bool revoking;			/* marked by the revocation that is in progress */
 	u32 device;
 	u32 context;			/* a hardware queue's fence: its context; else 0 */
+	u32 fence_object;		/* a fence: its sync object handle; else 0 */
 	u32 resource;			/* LOCK2: the allocation's resource, or 0 */
 	u32 adapter;			/* the device's host adapter */
 	u32 locks;			/* LOCK2 calls not yet undone by UNLOCK2 */
@@ -346,6 +347,7 @@ static int dxg_view_create(struct dxg_process *proc, const struct dxg_mem_grant 
 	view->fence = fence;
 	view->device = grant->device;
 	view->context = grant->context;
+	view->fence_object = grant->fence_object;
 	view->resource = grant->resource;
 	view->adapter = grant->adapter;
 	view->map = map;
@@ -570,6 +572,29 @@ void dxg_mem_revoke_locked(struct dxg_process *proc, enum dxg_revoke_by by, cons
 	xa_for_each(&proc->views, index, view) {
 		if (view->revoking)
 			dxg_mapping_zap(view->map);
+	}
+}
+
+/**
+ * dxg_mem_forget_queue_fences_locked() - end the CPU waits on fences of queues being destroyed
+ * @proc: the process, its lock held between dxg_mem_revoke_locked() and
+ *	dxg_mem_revoke_finish_locked()
+ * @ch: the channel
+ *
+ * For a host call that destroyed paging queues or hardware queues (the views being revoked): their
+ * fences go with them, so eventfd waits naming those fences end as for a destroyed sync object
+ * (dxg_fence_forget()). A sync object's own fence is forgotten by DESTROYSYNCHRONIZATIONOBJECT.
+ */
+void dxg_mem_forget_queue_fences_locked(struct dxg_process *proc, struct dxg_channel *ch)
+{
+	struct dxg_view *view;
+	unsigned long index;
+
+	lockdep_assert_held(&proc->lock);
+	xa_for_each(&proc->views, index, view) {
+		if (view->revoking && view->fence && view->fence_object &&
+		    view->fence_object != view->handle)
+			dxg_fence_forget(ch, proc, DXG_FORGET_SYNC_OBJECT, view->fence_object);
 	}
 }
 

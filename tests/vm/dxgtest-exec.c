@@ -834,6 +834,62 @@ out:
 	d3dkmt_destroy_sync_object(fd, gate.handle);
 }
 
+/*
+ * Fences owned by queues go with their queue: an eventfd wait naming one ends (its eventfd fires)
+ * when the hardware queue, its context or the paging queue is destroyed, as for a destroyed sync
+ * object, instead of never firing.
+ */
+static void case_queue_fence_waits(struct ctx *c)
+{
+	struct d3dkmt_context_params params = { .engine_affinity = 1 };
+	struct d3dkmthandle context = { 0 };
+	struct d3dkmt_hw_queue q1 = { 0 }, q2 = { 0 };
+	struct d3dkmt_paging_queue pq = { 0 };
+	const uint64_t far = 1000;
+	int fd = c->h.fd, efd[3];
+
+	for (int i = 0; i < 3; i++)
+		efd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!tap_ok(efd[0] >= 0 && efd[1] >= 0 && efd[2] >= 0, "three eventfds") ||
+	    !tap_ret0(d3dkmt_create_context_virtual(fd, c->h.device, &params, &context),
+		      "a context of its own") ||
+	    !tap_ret0(d3dkmt_create_hw_queue(fd, context, 0, NULL, 0, &q1), "hardware queue 1") ||
+	    !tap_ret0(d3dkmt_create_hw_queue(fd, context, 0, NULL, 0, &q2), "hardware queue 2") ||
+	    !tap_ret0(d3dkmt_create_paging_queue(fd, c->h.device,
+						 D3DDDI_PAGINGQUEUE_PRIORITY_NORMAL, &pq),
+		      "a paging queue"))
+		goto out;
+	tap_ret0(d3dkmt_wait_from_cpu(fd, c->h.device, &q1.progress_fence, &far, 1, 0, efd[0]),
+		 "eventfd wait on queue 1's progress fence >= 1000");
+	tap_ret0(d3dkmt_wait_from_cpu(fd, c->h.device, &q2.progress_fence, &far, 1, 0, efd[1]),
+		 "eventfd wait on queue 2's progress fence >= 1000");
+	tap_ret0(d3dkmt_wait_from_cpu(fd, c->h.device, &pq.sync_object, &far, 1, 0, efd[2]),
+		 "eventfd wait on the paging fence >= 1000");
+	tap_ok(!eventfd_fired(efd[0], 50) && !eventfd_fired(efd[1], 0) &&
+	       !eventfd_fired(efd[2], 0), "none fires while the queues live");
+
+	tap_ret0(d3dkmt_destroy_hw_queue(fd, q1.handle), "destroy hardware queue 1");
+	q1.handle = no_handle;
+	tap_ok(eventfd_fired(efd[0], WAIT_MS), "the wait on its progress fence ends");
+	tap_ok(!eventfd_fired(efd[1], 0), "the wait on queue 2 goes on");
+	tap_ret0(d3dkmt_destroy_context(fd, context), "destroy the context (and queue 2)");
+	context = no_handle;
+	q2.handle = no_handle;
+	tap_ok(eventfd_fired(efd[1], WAIT_MS), "the wait on queue 2's progress fence ends");
+	tap_ok(!eventfd_fired(efd[2], 0), "the paging-fence wait goes on");
+	tap_ret0(d3dkmt_destroy_paging_queue(fd, pq.handle), "destroy the paging queue");
+	pq.handle = no_handle;
+	tap_ok(eventfd_fired(efd[2], WAIT_MS), "the wait on its fence ends");
+out:
+	if (pq.handle.v)
+		d3dkmt_destroy_paging_queue(fd, pq.handle);
+	if (context.v)
+		d3dkmt_destroy_context(fd, context);
+	for (int i = 0; i < 3; i++)
+		if (efd[i] >= 0)
+			close(efd[i]);
+}
+
 #define WAITER_THREADS 8
 #define WAITER_EVENTFDS 16
 
@@ -1995,6 +2051,8 @@ static const struct test_case cases[] = {
 	{ "wait-any-all", "WAIT_ANY vs wait-all with eventfds and blocking", case_wait_any_all },
 	{ "timeouts", "eventfd + poll timeouts, timed waits on a held queue", case_timeouts },
 	{ "many-waiters", "threads and eventfds all woken by one signal", case_many_waiters },
+	{ "queue-fence-waits", "eventfd waits on queue fences end when their queue goes",
+	  case_queue_fence_waits },
 	{ "signal-interrupt", "a blocking wait and signals, with and without SA_RESTART",
 	  case_signal_interrupt },
 	{ "gpu-waits", "queue waits on contexts and hardware queues", case_gpu_waits },
