@@ -367,6 +367,8 @@ u64 *dxg_copy_u64s(u64 user, u32 count);
 void dxg_put_list(void *dst, const u32 *values, u32 count);
 void dxg_put_u64s(void *dst, const u64 *values, u32 count);
 int dxg_mem_call(struct dxg_channel *ch, struct dxg_call_args *a);
+/* Destroys a paging queue or hardware queue (@opcode), with its fence mapping and eventfd waits. */
+int dxg_destroy_queue(struct dxg_ioctl_ctx *ctx, u16 opcode, u32 queue);
 bool dxg_host_refused(int ret, const struct dxg_call_args *a);
 int dxg_reply_check(int ret, const struct dxg_call_args *a, u32 need);
 

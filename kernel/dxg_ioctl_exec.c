@@ -45,39 +45,6 @@ static int dxg_exec_call(struct dxg_ioctl_ctx *ctx, struct dxg_call_args *a)
 
 /* ---- hardware queues ---- */
 
-/* The progress fence mapping goes before the queue (and its fence slot) does. */
-static int dxg_destroy_hwqueue(struct dxg_ioctl_ctx *ctx, u32 queue)
-{
-	struct dxg_process *proc = ctx->proc;
-	struct dxgw_destroy_req req = {
-		.handle = cpu_to_le32(queue),
-	};
-	struct dxg_call_args a = {
-		.opcode = DXGW_OP_DESTROY_HW_QUEUE,
-		.req = &req,
-		.req_len = sizeof(req),
-	};
-	int ret;
-
-	if (!queue)
-		return -EINVAL;
-	if (mutex_lock_killable(&proc->lock))
-		return -EINTR;
-	ret = dxg_process_host_current_locked(proc, ctx->ch, &a.process, &a.epoch);
-	if (!ret) {
-		bool gone;
-
-		dxg_mem_revoke_locked(proc, DXG_REVOKE_FENCE, &queue, 1);
-		ret = dxg_call(ctx->ch, &a);
-		gone = !dxg_host_refused(ret, &a);
-		if (gone)
-			dxg_mem_forget_queue_fences_locked(proc, ctx->ch);
-		dxg_mem_revoke_finish_locked(proc, gone, true);
-	}
-	mutex_unlock(&proc->lock);
-	return ret;
-}
-
 /* Maps the new queue's progress fence; the queue goes again if that fails. */
 static int dxg_hwqueue_map_fence(struct dxg_ioctl_ctx *ctx, struct d3dkmt_createhwqueue *args,
 				 const struct dxgw_create_hw_queue_reply *reply,
@@ -180,14 +147,14 @@ void dxg_ioctl_create_hwqueue_undo(struct dxg_ioctl_ctx *ctx, void *data)
 {
 	struct d3dkmt_createhwqueue *args = data;
 
-	dxg_destroy_hwqueue(ctx, args->queue.v);
+	dxg_destroy_queue(ctx, DXGW_OP_DESTROY_HW_QUEUE, args->queue.v);
 }
 
 int dxg_ioctl_destroy_hwqueue(struct dxg_ioctl_ctx *ctx, void *data)
 {
 	struct d3dkmt_destroyhwqueue *args = data;
 
-	return dxg_destroy_hwqueue(ctx, args->queue.v);
+	return dxg_destroy_queue(ctx, DXGW_OP_DESTROY_HW_QUEUE, args->queue.v);
 }
 
 /* ---- submission ---- */

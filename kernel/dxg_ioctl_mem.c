@@ -939,15 +939,25 @@ int dxg_ioctl_update_alloc_property(struct dxg_ioctl_ctx *ctx, void *data)
 
 /* ---- paging queues and residency ---- */
 
-/* The queue's fence mapping goes before the queue (and its fence slot) does. */
-static int dxg_destroy_paging_queue(struct dxg_ioctl_ctx *ctx, u32 queue)
+/**
+ * dxg_destroy_queue() - destroy a paging queue or a hardware queue on the host
+ * @ctx: the ioctl's context
+ * @opcode: DXGW_OP_DESTROY_PAGING_QUEUE or DXGW_OP_DESTROY_HW_QUEUE
+ * @queue: the queue's handle
+ *
+ * The queue's fence mapping goes before the queue (and its fence slot) does; once the host
+ * destroyed it, eventfd waits on its fence end (dxg_mem_forget_queue_fences_locked()).
+ *
+ * Return: 0, -EINVAL for handle 0, -EINTR, or the errno of the host call.
+ */
+int dxg_destroy_queue(struct dxg_ioctl_ctx *ctx, u16 opcode, u32 queue)
 {
 	struct dxg_process *proc = ctx->proc;
 	struct dxgw_destroy_req req = {
 		.handle = cpu_to_le32(queue),
 	};
 	struct dxg_call_args a = {
-		.opcode = DXGW_OP_DESTROY_PAGING_QUEUE,
+		.opcode = opcode,
 		.req = &req,
 		.req_len = sizeof(req),
 	};
@@ -1049,14 +1059,14 @@ void dxg_ioctl_create_paging_queue_undo(struct dxg_ioctl_ctx *ctx, void *data)
 {
 	struct d3dkmt_createpagingqueue *args = data;
 
-	dxg_destroy_paging_queue(ctx, args->paging_queue.v);
+	dxg_destroy_queue(ctx, DXGW_OP_DESTROY_PAGING_QUEUE, args->paging_queue.v);
 }
 
 int dxg_ioctl_destroy_paging_queue(struct dxg_ioctl_ctx *ctx, void *data)
 {
 	struct d3dddi_destroypagingqueue *args = data;
 
-	return dxg_destroy_paging_queue(ctx, args->paging_queue.v);
+	return dxg_destroy_queue(ctx, DXGW_OP_DESTROY_PAGING_QUEUE, args->paging_queue.v);
 }
 
 /*

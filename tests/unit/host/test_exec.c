@@ -40,6 +40,7 @@
 #include "memory.h"
 #include "objects.h"
 #include "sync.h"
+#include "wire_body.h"
 #include "worker_dispatch.h"
 
 #define KiB 1024ull
@@ -459,40 +460,6 @@ static int teardown(void **state)
 }
 
 /* ---- requests ---- */
-
-struct body {
-	unsigned char b[DXGW_MAX_BODY];
-	uint32_t len;
-};
-
-static void b_u32(struct body *b, uint32_t v)
-{
-	dxg_le32 le = dxg_to_le32(v);
-
-	memcpy(b->b + b->len, &le, 4);
-	b->len += 4;
-}
-
-static void b_u64(struct body *b, uint64_t v)
-{
-	dxg_le64 le = dxg_to_le64(v);
-
-	memcpy(b->b + b->len, &le, 8);
-	b->len += 8;
-}
-
-static void b_pad8(struct body *b)
-{
-	while (b->len % 8)
-		b->b[b->len++] = 0;
-}
-
-static void b_list(struct body *b, const uint32_t *v, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++)
-		b_u32(b, v[i]);
-	b_pad8(b);
-}
 
 static int req(struct fixture *f, uint16_t opcode, uint32_t process, const struct body *b)
 {
