@@ -53,6 +53,9 @@ struct signal_join {
 };
 
 struct exec_job {
+	/* Where it counts (QUERY_STATISTICS): its process's and its adapter's numbers. */
+	struct dxg_exec_stats *process_stats, *adapter_stats;
+	bool finished;			/* counted as completed: not dropped when freed */
 	uint64_t sequence;		/* 1-based SUBMIT number on its queue */
 	uint64_t progress_value;	/* hardware queues: what the progress fence takes */
 	bool null_rendering;
@@ -289,9 +292,41 @@ static void item_release(struct dxg_vm *vm, struct queue_item *it)
 }
 
 /* Frees an item that was queued and is on no list any more (popped, or reaped). */
+/* QUERY_STATISTICS numbers: a job counts for its process and for its adapter alike. */
+static void stats_submitted(struct dxg_exec_stats *st)
+{
+	st->jobs_submitted++;
+	st->jobs_queued++;
+}
+
+static void stats_completed(struct dxg_exec_stats *st, int status, uint64_t gpu_time_ns)
+{
+	st->jobs_completed++;
+	st->jobs_failed += status != 0;
+	st->running_time_ns += gpu_time_ns;
+}
+
+/* A job leaves the queue depth: completed (`finished`) or dropped unrun. */
+static void stats_ended(struct dxg_exec_stats *st, bool finished)
+{
+	st->jobs_queued--;
+	st->jobs_dropped += !finished;
+}
+
+static void job_account_end(struct exec_job *job)
+{
+	/* A job freed before SUBMIT accepted it was never counted. */
+	if (!job->process_stats)
+		return;
+	stats_ended(job->process_stats, job->finished);
+	stats_ended(job->adapter_stats, job->finished);
+}
+
 static void item_free(struct dxg_vm *vm, struct queue_item *it)
 {
 	vm->counters.queued_bytes -= it->bytes;
+	if (it->kind == ITEM_JOB)
+		job_account_end(&it->job);
 	item_release(vm, it);
 }
 
@@ -417,6 +452,9 @@ static void complete_job(struct dxg_vm *vm, struct exec_queue *q, struct queue_i
 	if (q->running == it)
 		q->running = NULL;
 	vm->counters.jobs_completed++;
+	it->job.finished = true;
+	stats_completed(it->job.process_stats, status, gpu_time_ns);
+	stats_completed(it->job.adapter_stats, status, gpu_time_ns);
 	if (status) {
 		/* The device failed the job: what it wrote is unknown, the context cannot go on. */
 		break_context(vm, ctx, D3DKMT_DEVICEEXECUTION_HUNG, NULL);
@@ -1271,6 +1309,10 @@ static int submit(struct dxg_vm *vm, struct dxg_process *p, const struct dxgw_re
 		q->last_progress = progress;
 	q->ctx->submitted++;
 	vm->counters.jobs_submitted++;
+	it->job.process_stats = &p->exec_stats[d->adapter->index];
+	it->job.adapter_stats = &d->adapter->exec_stats;
+	stats_submitted(it->job.process_stats);
+	stats_submitted(it->job.adapter_stats);
 	queue_append(vm, q, it);
 	return 0;
 }

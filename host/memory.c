@@ -2189,3 +2189,49 @@ out:
 	free(usage);
 	return why;
 }
+
+/* ---- sharing (memory.h); placeholders of the contract commit, replaced by the memory helper ---- */
+
+int memory_share_resource(struct dxg_vm *vm, struct dxg_process *p, uint32_t handle,
+			  struct mem_share **out)
+{
+	(void)vm;
+	(void)p;
+	(void)handle;
+	*out = NULL;
+	return -EINVAL;
+}
+
+void memory_share_put(struct dxg_vm *vm, struct mem_share *m)
+{
+	(void)vm;
+	(void)m;
+}
+
+int memory_share_query(struct dxg_vm *vm, struct dxg_process *p, uint32_t device,
+		       struct mem_share *m, unsigned char *reply, uint32_t reply_cap,
+		       uint32_t *reply_len)
+{
+	(void)vm;
+	(void)p;
+	(void)device;
+	(void)m;
+	(void)reply;
+	(void)reply_cap;
+	*reply_len = 0;
+	return -EINVAL;
+}
+
+int memory_share_open(struct dxg_vm *vm, struct dxg_process *p, const struct dxgw_request *req,
+		      struct mem_share *m, unsigned char *reply, uint32_t reply_cap,
+		      uint32_t *reply_len)
+{
+	(void)vm;
+	(void)p;
+	(void)req;
+	(void)m;
+	(void)reply;
+	(void)reply_cap;
+	*reply_len = 0;
+	return -EINVAL;
+}

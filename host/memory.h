@@ -187,7 +187,7 @@ void memory_process_adapter_closed(struct dxg_vm *vm, struct dxg_process *p, uin
 void memory_process_destroy(struct dxg_vm *vm, struct dxg_process *p);
 
 /*
- * Handles one decoded 0x04xx request of process `p`. The reply body (wire format) goes to
+ * Handles one decoded 0x04xx request of process `p`, and INVALIDATE_CACHE (0x0802). The reply body (wire format) goes to
  * `reply`, at most `reply_cap` bytes, its length to *reply_len. Returns 0, DXGW_STATUS_PENDING
  * (the reply body is valid; memory_after_reply() finishes the work) or a negative errno.
  */
@@ -253,6 +253,30 @@ struct gpu_va_update;
 int memory_gpu_va_update_apply(struct dxg_vm *vm, struct gpu_va_update *u);
 void memory_gpu_va_update_free(struct gpu_va_update *u);
 uint64_t memory_gpu_va_update_bytes(const struct gpu_va_update *u);
+
+/*
+ * Sharing resources (share.c, wire.h "0x07xx"). A struct mem_share is what a share holds of a
+ * resource: its memory, alive while the share holds it or any handle on it is left (the
+ * creator's resource or an opened one, in any process). The memory stays charged to the VM's
+ * quota on its adapter until then (to its creator's process while the creator holds it; after
+ * that to nobody's process, memory_check() counts it as shared). Sharing seals the resource:
+ * CREATE_ALLOCATION can no longer add allocations to it (-EINVAL, WSL's rule).
+ *
+ * memory_share_resource(): the mem_share of resource `handle` of `p` (made on the first call),
+ * with one more hold. -EINVAL: not a live resource of `p`, or not created with CREATE_SHARED.
+ * memory_share_put() drops one hold. memory_share_query() and memory_share_open() answer
+ * QUERY_SHARED_RESOURCE and OPEN_SHARED_RESOURCE (wire.h: access, read-only views, errors).
+ */
+struct mem_share;
+int memory_share_resource(struct dxg_vm *vm, struct dxg_process *p, uint32_t handle,
+			  struct mem_share **out);
+void memory_share_put(struct dxg_vm *vm, struct mem_share *m);
+int memory_share_query(struct dxg_vm *vm, struct dxg_process *p, uint32_t device,
+		       struct mem_share *m, unsigned char *reply, uint32_t reply_cap,
+		       uint32_t *reply_len);
+int memory_share_open(struct dxg_vm *vm, struct dxg_process *p, const struct dxgw_request *req,
+		      struct mem_share *m, unsigned char *reply, uint32_t reply_cap,
+		      uint32_t *reply_len);
 
 /* Looks up a live allocation of process `p` (for tests). */
 struct dxg_allocation *memory_find_allocation(struct dxg_vm *vm, struct dxg_process *p,

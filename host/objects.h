@@ -61,10 +61,25 @@ static inline void obj_list_del(struct obj_list *node)
 #define DXG_ADAPTER_NODES 1u
 #define DXG_NODE_ENGINE_MASK 0x1u
 
+/*
+ * Execution numbers for QUERY_STATISTICS (stats.c reads them, exec.c counts): per adapter (its
+ * one node) for the VM, and per process and adapter. A job is queued from its SUBMIT until it
+ * completed or was dropped (queue depth); running_time_ns sums the GPU time of completed jobs.
+ */
+struct dxg_exec_stats {
+	uint64_t jobs_submitted;
+	uint64_t jobs_completed;	/* finished on the device, failed ones included */
+	uint64_t jobs_failed;		/* the device reported an error */
+	uint64_t jobs_dropped;		/* never ran: their context broke or went first */
+	uint64_t jobs_queued;		/* submitted, not completed or dropped yet */
+	uint64_t running_time_ns;
+};
+
 struct dxg_adapter {
 	uint32_t handle;		/* VM scope: the same for every process */
 	uint32_t index;			/* position in dxg_vm.adapters */
 	const struct vk_adapter *vk;
+	struct dxg_exec_stats exec_stats;	/* every process of the VM */
 };
 
 struct dxg_process {
@@ -78,6 +93,7 @@ struct dxg_process {
 	uint32_t device_count;
 	uint32_t context_count;
 	struct process_memory *mem;	/* memory.c: GPU VA spaces, usage; NULL until used */
+	struct dxg_exec_stats exec_stats[DXGW_MAX_ADAPTERS];	/* by adapter index */
 };
 
 struct dxg_device {
@@ -193,6 +209,7 @@ struct dxg_vm {
 	uint64_t heap_size;		/* the region's host-visible heap */
 	struct vm_memory *mem;		/* memory.c */
 	struct vm_exec *exec;		/* exec.c */
+	struct vm_shares *shares;	/* share.c */
 	/*
 	 * A fence slot in the region changed since the worker last interrupted the guest: the
 	 * worker kicks DXG_VECTOR_RING (vm_take_fence_kick()) so guest waiters look again.
@@ -205,6 +222,7 @@ struct vm_memory;
 struct vm_memory_setup;
 struct exec_context;
 struct vm_exec;
+struct vm_shares;
 
 /*
  * Sets up an empty VM serving the backend's adapters (each gets a VM-scoped handle). `vk` must

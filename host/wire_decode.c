@@ -608,6 +608,10 @@ static int decode_create_sync_object(const unsigned char *b, uint32_t size,
 		return -EINVAL;
 	if (flags & ~DXGW_SYNC_OBJECT_FLAGS)
 		return -EINVAL;
+	/* A share is always an NT-handle share (a descriptor): WSL's rule. */
+	if ((flags & D3DDDI_SYNCOBJ_FLAG_SHARED) &&
+	    !(flags & D3DDDI_SYNCOBJ_FLAG_NT_SECURITY_SHARING))
+		return -EINVAL;
 	/* Values a type does not use are MBZ. */
 	switch (type) {
 	case D3DDDI_SYNCHRONIZATION_MUTEX:
@@ -860,6 +864,131 @@ static int decode_escape(const unsigned char *b, uint32_t size, struct dxgw_requ
 	return 0;
 }
 
+/* ---- 0x07xx sharing ---- */
+
+static int decode_share_object(const unsigned char *b, uint32_t size, struct dxgw_request *req)
+{
+	uint32_t flags = GET32(struct dxgw_share_object_req, flags);
+
+	(void)size;
+	if (flags & ~DXGW_SHARE_FLAGS)
+		return -EINVAL;
+	req->share_object.object = GET32(struct dxgw_share_object_req, object);
+	req->share_object.flags = flags;
+	return 0;
+}
+
+static int decode_close_share(const unsigned char *b, uint32_t size, struct dxgw_request *req)
+{
+	(void)size;
+	req->close_share.share_id = GET64(struct dxgw_close_share_req, share_id);
+	return req->close_share.share_id ? 0 : -EINVAL;
+}
+
+static int decode_open_shared_sync_object(const unsigned char *b, uint32_t size,
+					  struct dxgw_request *req)
+{
+	uint32_t access = GET32(struct dxgw_open_shared_sync_object_req, access);
+	uint64_t id = GET64(struct dxgw_open_shared_sync_object_req, share_id);
+
+	(void)size;
+	if (!access || (access & ~DXGW_ACCESS_SYNC_ALL) || !id)
+		return -EINVAL;
+	req->open_shared_sync_object.device =
+		GET32(struct dxgw_open_shared_sync_object_req, device);
+	req->open_shared_sync_object.access = access;
+	req->open_shared_sync_object.share_id = id;
+	return 0;
+}
+
+static int decode_query_shared_resource(const unsigned char *b, uint32_t size,
+					struct dxgw_request *req)
+{
+	uint64_t id = GET64(struct dxgw_query_shared_resource_req, share_id);
+
+	(void)size;
+	if (GET32(struct dxgw_query_shared_resource_req, reserved0) != 0 || !id)
+		return -EINVAL;
+	req->query_shared_resource.device = GET32(struct dxgw_query_shared_resource_req, device);
+	req->query_shared_resource.share_id = id;
+	return 0;
+}
+
+static int decode_open_shared_resource(const unsigned char *b, uint32_t size,
+				       struct dxgw_request *req)
+{
+	uint32_t access = GET32(struct dxgw_open_shared_resource_req, access);
+	uint32_t count = GET32(struct dxgw_open_shared_resource_req, allocation_count);
+	uint64_t id = GET64(struct dxgw_open_shared_resource_req, share_id);
+
+	(void)size;
+	if (GET32(struct dxgw_open_shared_resource_req, reserved0) != 0 || !id)
+		return -EINVAL;
+	/* Access without READ is decoded: it is -EACCES, the host's answer, not a malformed body. */
+	if ((access & ~DXGW_ACCESS_RESOURCE_ALL) || count == 0 || count > DXGW_MAX_ALLOCATIONS)
+		return -EINVAL;
+	req->open_shared_resource.device = GET32(struct dxgw_open_shared_resource_req, device);
+	req->open_shared_resource.access = access;
+	req->open_shared_resource.share_id = id;
+	req->open_shared_resource.allocation_count = count;
+	return 0;
+}
+
+static int decode_wait_share_on_queue(const unsigned char *b, uint32_t size,
+				      struct dxgw_request *req)
+{
+	uint64_t id = GET64(struct dxgw_wait_share_on_queue_req, share_id);
+
+	(void)size;
+	if (GET32(struct dxgw_wait_share_on_queue_req, reserved0) != 0 || !id)
+		return -EINVAL;
+	req->wait_share_on_queue.queue = GET32(struct dxgw_wait_share_on_queue_req, queue);
+	req->wait_share_on_queue.share_id = id;
+	req->wait_share_on_queue.value = GET64(struct dxgw_wait_share_on_queue_req, value);
+	return 0;
+}
+
+/* ---- 0x08xx statistics and queries ---- */
+
+static int decode_query_statistics(const unsigned char *b, uint32_t size,
+				   struct dxgw_request *req)
+{
+	(void)size;
+	if (GET32(struct dxgw_query_statistics_req, reserved0) != 0)
+		return -EINVAL;
+	req->query_statistics.adapter = GET32(struct dxgw_query_statistics_req, adapter);
+	req->query_statistics.target = GET32(struct dxgw_query_statistics_req, target);
+	req->query_statistics.type = GET32(struct dxgw_query_statistics_req, type);
+	req->query_statistics.query[0] = GET32(struct dxgw_query_statistics_req, query[0]);
+	req->query_statistics.query[1] = GET32(struct dxgw_query_statistics_req, query[1]);
+	return 0;
+}
+
+static int decode_is_feature_enabled(const unsigned char *b, uint32_t size,
+				     struct dxgw_request *req)
+{
+	(void)size;
+	req->is_feature_enabled.adapter = GET32(struct dxgw_is_feature_enabled_req, adapter);
+	req->is_feature_enabled.feature_id = GET32(struct dxgw_is_feature_enabled_req, feature_id);
+	return 0;
+}
+
+static int decode_invalidate_cache(const unsigned char *b, uint32_t size,
+				   struct dxgw_request *req)
+{
+	uint64_t offset = GET64(struct dxgw_invalidate_cache_req, offset);
+	uint64_t length = GET64(struct dxgw_invalidate_cache_req, length);
+
+	(void)size;
+	if (offset + length < offset)
+		return -EINVAL;
+	req->invalidate_cache.device = GET32(struct dxgw_invalidate_cache_req, device);
+	req->invalidate_cache.allocation = GET32(struct dxgw_invalidate_cache_req, allocation);
+	req->invalidate_cache.offset = offset;
+	req->invalidate_cache.length = length;
+	return 0;
+}
+
 static const struct opcode_desc opcodes[] = {
 	{ DXGW_OP_CONNECT, "CONNECT", false, sizeof(struct dxgw_connect_req), false,
 	  decode_connect },
@@ -945,6 +1074,24 @@ static const struct opcode_desc opcodes[] = {
 	{ DXGW_OP_QUERY_CLOCK_CALIBRATION, "QUERY_CLOCK_CALIBRATION", true,
 	  sizeof(struct dxgw_clock_calibration_req), false, decode_clock_calibration },
 	{ DXGW_OP_ESCAPE, "ESCAPE", true, sizeof(struct dxgw_escape_req), true, decode_escape },
+	{ DXGW_OP_SHARE_OBJECT, "SHARE_OBJECT", true, sizeof(struct dxgw_share_object_req), false,
+	  decode_share_object },
+	{ DXGW_OP_CLOSE_SHARE, "CLOSE_SHARE", false, sizeof(struct dxgw_close_share_req), false,
+	  decode_close_share },
+	{ DXGW_OP_OPEN_SHARED_SYNC_OBJECT, "OPEN_SHARED_SYNC_OBJECT", true,
+	  sizeof(struct dxgw_open_shared_sync_object_req), false, decode_open_shared_sync_object },
+	{ DXGW_OP_QUERY_SHARED_RESOURCE, "QUERY_SHARED_RESOURCE", true,
+	  sizeof(struct dxgw_query_shared_resource_req), false, decode_query_shared_resource },
+	{ DXGW_OP_OPEN_SHARED_RESOURCE, "OPEN_SHARED_RESOURCE", true,
+	  sizeof(struct dxgw_open_shared_resource_req), false, decode_open_shared_resource },
+	{ DXGW_OP_WAIT_SHARE_ON_QUEUE, "WAIT_SHARE_ON_QUEUE", true,
+	  sizeof(struct dxgw_wait_share_on_queue_req), false, decode_wait_share_on_queue },
+	{ DXGW_OP_QUERY_STATISTICS, "QUERY_STATISTICS", true,
+	  sizeof(struct dxgw_query_statistics_req), false, decode_query_statistics },
+	{ DXGW_OP_IS_FEATURE_ENABLED, "IS_FEATURE_ENABLED", true,
+	  sizeof(struct dxgw_is_feature_enabled_req), false, decode_is_feature_enabled },
+	{ DXGW_OP_INVALIDATE_CACHE, "INVALIDATE_CACHE", true,
+	  sizeof(struct dxgw_invalidate_cache_req), false, decode_invalidate_cache },
 };
 
 static const struct opcode_desc *find_opcode(uint16_t opcode)

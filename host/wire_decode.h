@@ -339,6 +339,51 @@ struct dxgw_request {
 			const unsigned char *priv;
 			uint32_t code;			/* the header's */
 		} escape;
+		/* 0x07xx sharing */
+		struct {
+			uint32_t object;
+			uint32_t flags;			/* DXGW_SHARE_FLAGS */
+		} share_object;
+		struct {
+			uint64_t share_id;		/* not 0 */
+		} close_share;
+		struct {
+			uint32_t device;
+			uint32_t access;		/* non-zero, DXGW_ACCESS_SYNC_ALL bits */
+			uint64_t share_id;		/* not 0 */
+		} open_shared_sync_object;
+		struct {
+			uint32_t device;
+			uint64_t share_id;		/* not 0 */
+		} query_shared_resource;
+		struct {
+			uint32_t device;
+			uint32_t access;		/* DXGW_ACCESS_RESOURCE_ALL bits (may be 0) */
+			uint64_t share_id;		/* not 0 */
+			uint32_t allocation_count;	/* 1..DXGW_MAX_ALLOCATIONS */
+		} open_shared_resource;
+		struct {
+			uint32_t queue;
+			uint64_t share_id;		/* not 0 */
+			uint64_t value;
+		} wait_share_on_queue;
+		/* 0x08xx statistics and queries */
+		struct {
+			uint32_t adapter;
+			uint32_t type;			/* D3DKMT_QUERYSTATISTICS_*, not checked */
+			uint32_t query[2];
+			uint32_t target;		/* host process, 0: the caller */
+		} query_statistics;
+		struct {
+			uint32_t adapter;
+			uint32_t feature_id;		/* not checked */
+		} is_feature_enabled;
+		struct {
+			uint32_t device;
+			uint32_t allocation;
+			uint64_t offset;
+			uint64_t length;		/* offset + length does not overflow */
+		} invalidate_cache;
 	};
 };
 

@@ -10,6 +10,8 @@
 #include "adapter_info.h"
 #include "exec.h"
 #include "memory.h"
+#include "share.h"
+#include "stats.h"
 #include "sync.h"
 #include "wire_decode.h"
 
@@ -132,7 +134,10 @@ static int handle_handle_reply(struct reply_body *body, uint32_t handle)
 	return 0;
 }
 
-/* The bands with a module of their own: memory (0x04xx), sync (0x0500..3), execution. */
+/*
+ * The bands with a module of their own: memory (0x04xx), sync (0x0500..3), execution (0x06xx),
+ * sharing (0x07xx), statistics and queries (0x08xx; INVALIDATE_CACHE is memory's).
+ */
 static int handle_band_request(struct dxg_vm *vm, struct dxg_process *p,
 			       const struct dxgw_request *req, struct reply_body *body)
 {
@@ -154,6 +159,15 @@ static int handle_band_request(struct dxg_vm *vm, struct dxg_process *p,
 		break;
 	case 0x0600:
 		ret = exec_handle_request(vm, p, req, out, cap, &len);
+		break;
+	case 0x0700:
+		ret = share_handle_request(vm, p, req, out, cap, &len);
+		break;
+	case 0x0800:
+		if (req->opcode == DXGW_OP_INVALIDATE_CACHE)
+			ret = memory_handle_request(vm, p, req, out, cap, &len);
+		else
+			ret = stats_handle_request(vm, p, req, out, cap, &len);
 		break;
 	default:
 		/* The decoder admits only known opcodes; this is a host bug, not a guest fault. */
@@ -220,6 +234,8 @@ static int handle_request(struct dxg_vm *vm, const struct dxgw_request *req,
 		return handle_create_process(vm, req, body);
 	case DXGW_OP_ENUM_ADAPTERS:
 		return handle_enum_adapters(vm, body);
+	case DXGW_OP_CLOSE_SHARE:
+		return share_close(vm, req->close_share.share_id);
 	default:
 		/* Every other opcode is process scoped; the decoder checked hdr.process != 0. */
 		p = vm_find_process(vm, req->process);

@@ -18,6 +18,11 @@
  *   dxg_ioctl_sync.c the synchronization object handlers (create, destroy, signal, wait)
  *   dxg_ioctl_exec.c the execution handlers (hardware queues, submission, priorities, device
  *                    state, clock calibration, escapes)
+ *   dxg_ioctl_share.c sharing between processes: share descriptors (SHAREOBJECTS) and what
+ *                    opens them (OPEN...FROMNTHANDLE, QUERYRESOURCEINFOFROMNTHANDLE)
+ *   dxg_syncfile.c   sync files: a dma_fence per (monitored fence, value), their descriptors
+ *   dxg_ioctl_misc.c statistics, process enumeration, feature queries, cache invalidation, heap
+ *                    transitions, sharing with the host
  *
  * Lock order (outermost first; never take an outer lock while holding an inner one):
  *
@@ -429,5 +434,28 @@ int dxg_ioctl_get_device_state(struct dxg_ioctl_ctx *ctx, void *data);
 int dxg_ioctl_mark_device_as_error(struct dxg_ioctl_ctx *ctx, void *data);
 int dxg_ioctl_query_clock_calibration(struct dxg_ioctl_ctx *ctx, void *data);
 int dxg_ioctl_escape(struct dxg_ioctl_ctx *ctx, void *data);
+
+/* dxg_ioctl_share.c: NT-handle sharing (share descriptors) */
+int dxg_ioctl_share_objects(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_open_sync_object_nt(struct dxg_ioctl_ctx *ctx, void *data);
+void dxg_ioctl_open_sync_object_nt_undo(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_query_resource_info_nt(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_open_resource_nt(struct dxg_ioctl_ctx *ctx, void *data);
+void dxg_ioctl_open_resource_nt_undo(struct dxg_ioctl_ctx *ctx, void *data);
+
+/* dxg_syncfile.c: sync files over monitored fences */
+int dxg_ioctl_create_sync_file(struct dxg_ioctl_ctx *ctx, void *data);
+void dxg_ioctl_create_sync_file_undo(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_wait_sync_file(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_open_sync_object_sync_file(struct dxg_ioctl_ctx *ctx, void *data);
+void dxg_ioctl_open_sync_object_sync_file_undo(struct dxg_ioctl_ctx *ctx, void *data);
+
+/* dxg_ioctl_misc.c: statistics, processes, features, cache and heap requests */
+int dxg_ioctl_flush_heap_transitions(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_invalidate_cache(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_query_statistics(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_share_object_with_host(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_enum_processes(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_ioctl_is_feature_enabled(struct dxg_ioctl_ctx *ctx, void *data);
 
 #endif /* DXG_H */

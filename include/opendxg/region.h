@@ -30,7 +30,7 @@
 
 /* Major changes are incompatible; minor changes only add features behind feature bits. */
 #define DXG_PROTOCOL_MAJOR 1
-#define DXG_PROTOCOL_MINOR 2
+#define DXG_PROTOCOL_MINOR 3
 #define DXG_PROTOCOL_VERSION ((DXG_PROTOCOL_MAJOR << 16) | DXG_PROTOCOL_MINOR)
 
 #define DXG_REGION_HEADER_SIZE 4096u

@@ -58,7 +58,8 @@
 /*
  * Opcodes, banded: 0x00xx VM scope, 0x01xx adapters, 0x02xx devices, 0x03xx contexts,
  * 0x04xx memory (allocations, residency, paging queues, GPU virtual addresses), 0x05xx
- * synchronization objects, 0x06xx execution (hardware queues, submission, device state).
+ * synchronization objects, 0x06xx execution (hardware queues, submission, device state), 0x07xx
+ * sharing between processes of one VM, 0x08xx statistics and queries.
  */
 enum dxgw_opcode {
 	DXGW_OP_CONNECT = 0x0001,
@@ -108,6 +109,15 @@ enum dxgw_opcode {
 	DXGW_OP_MARK_DEVICE_ERROR = 0x0606,
 	DXGW_OP_QUERY_CLOCK_CALIBRATION = 0x0607,
 	DXGW_OP_ESCAPE = 0x0608,
+	DXGW_OP_SHARE_OBJECT = 0x0700,
+	DXGW_OP_CLOSE_SHARE = 0x0701,
+	DXGW_OP_OPEN_SHARED_SYNC_OBJECT = 0x0702,
+	DXGW_OP_QUERY_SHARED_RESOURCE = 0x0703,
+	DXGW_OP_OPEN_SHARED_RESOURCE = 0x0704,
+	DXGW_OP_WAIT_SHARE_ON_QUEUE = 0x0705,
+	DXGW_OP_QUERY_STATISTICS = 0x0800,
+	DXGW_OP_IS_FEATURE_ENABLED = 0x0801,
+	DXGW_OP_INVALIDATE_CACHE = 0x0802,
 };
 
 #define DXGW_FLAG_REPLY 0x0001u		/* set in every reply, never in a request */
@@ -339,8 +349,13 @@ struct dxgw_lock_reply {
 	dxg_le64 size;			/* bytes mapped: the allocation rounded up to a page */
 	dxg_le32 resource;		/* the allocation's resource, or 0 */
 	dxg_le32 adapter;		/* the device's host adapter handle */
+	dxg_le32 flags;			/* DXGW_LOCK_* (protocol 1.3; a 24-byte reply means 0) */
+	dxg_le32 reserved0;
 };
-DXG_ASSERT_SIZE(struct dxgw_lock_reply, 24);
+DXG_ASSERT_SIZE(struct dxgw_lock_reply, 32);
+
+/* The allocation was opened from a share without DXGW_ACCESS_WRITE: map it read-only. */
+#define DXGW_LOCK_READ_ONLY 0x1u
 
 /*
  * DXGW_OP_QUERY_VIDEO_MEMORY: the calling process's view of one segment group of an adapter it
@@ -583,11 +598,13 @@ DXG_ASSERT_SIZE(struct dxgw_gpu_va_op, 64);
 #define DXGW_FENCE_VALUE_ERROR UINT64_MAX
 
 /*
- * Sync object flags the host accepts (D3DDDI_SYNCOBJ_FLAG_*). SHARED and NT_SECURITY_SHARING are
- * -EINVAL until cross-process sharing exists; the rest are recorded. NO_SIGNAL_MAX_VALUE_ON_TDR
- * keeps a fence from jumping to DXGW_FENCE_VALUE_ERROR when its queue breaks.
+ * Sync object flags the host accepts (D3DDDI_SYNCOBJ_FLAG_*): all eight. SHARED with
+ * NT_SECURITY_SHARING makes an object SHARE_OBJECT accepts (SHARED alone, a global share name,
+ * is -EINVAL, as in WSL); NT_SECURITY_SHARING alone is recorded and shares nothing.
+ * NO_SIGNAL_MAX_VALUE_ON_TDR keeps a fence from jumping to DXGW_FENCE_VALUE_ERROR when its queue
+ * breaks.
  */
-#define DXGW_SYNC_OBJECT_FLAGS 0x000000fcu
+#define DXGW_SYNC_OBJECT_FLAGS 0x000000ffu
 
 /*
  * DXGW_OP_CREATE_SYNC_OBJECT. type is D3DDDI_SYNCHRONIZATION_MUTEX (value0: initial_state,
@@ -834,5 +851,232 @@ struct dxgw_escape_reply {
 	dxg_le32 reserved0;
 };
 DXG_ASSERT_SIZE(struct dxgw_escape_reply, 8);
+
+/*
+ * ---- 0x07xx sharing between processes of one VM ----
+ *
+ * WSL's NT-handle sharing (SHAREOBJECTS and the OPEN...FROMNTHANDLE calls, sync files): a share
+ * is a VM-scoped reference to one sync object or resource, named by a share_id the host picks
+ * (never 0, never reused while the worker runs). The guest driver keeps share ids inside file
+ * descriptors, so a process can only name a share it was given; the host checks nothing about
+ * which process uses an id (shares are how processes of one VM meet) but never lets one VM name
+ * another's (each worker has its own ids).
+ *
+ * An object has at most one share, created by its first SHARE_OBJECT; every SHARE_OBJECT adds one
+ * reference to it and CLOSE_SHARE drops one (the guest sends one CLOSE_SHARE per descriptor it
+ * closes). The object lives while a reference or any handle on it (its creator's or an opened
+ * one, in any process) is left, whatever happens to the creator: closing all descriptors and
+ * handles frees it.
+ *
+ * Opening gives the calling process a handle of its own on the same object, on a device of its
+ * own (objects.h ownership rules apply to that handle): one value, one state, seen and changed
+ * through every handle. Each opened handle carries the access the share's descriptor granted
+ * (DXGW_ACCESS_*); the creator's handle has all of it. Using a handle for what it lacks is
+ * -EACCES (waiting, CPU or queue, needs WAIT; signalling needs SIGNAL; writes through an
+ * allocation need WRITE; see each opcode).
+ */
+#define DXGW_ACCESS_WAIT 0x1u		/* sync: wait on it, CPU or queue, and read its value */
+#define DXGW_ACCESS_SIGNAL 0x2u		/* sync: signal it, CPU or queue */
+#define DXGW_ACCESS_READ 0x4u		/* resource: read (CPU mappings, GPU reads); needed to open */
+#define DXGW_ACCESS_WRITE 0x8u		/* resource: write (CPU mappings, GPU writes) */
+#define DXGW_ACCESS_SYNC_ALL (DXGW_ACCESS_WAIT | DXGW_ACCESS_SIGNAL)
+#define DXGW_ACCESS_RESOURCE_ALL (DXGW_ACCESS_READ | DXGW_ACCESS_WRITE)
+
+#define DXGW_SHARE_KIND_SYNC_OBJECT 1u
+#define DXGW_SHARE_KIND_RESOURCE 2u
+
+/*
+ * DXGW_SHARE_OBJECT flags. SYNC_FILE: a sync file's reference (CREATESYNCFILE): any monitored
+ * fence of the process may be shared this way, queue fences and objects created without SHARED
+ * included; without it the object must be a sync object created with SHARED and
+ * NT_SECURITY_SHARING (a queue's fence is -EINVAL) or a resource created with CREATE_SHARED.
+ */
+#define DXGW_SHARE_SYNC_FILE 0x1u
+#define DXGW_SHARE_FLAGS DXGW_SHARE_SYNC_FILE
+
+/*
+ * DXGW_OP_SHARE_OBJECT: `object` is a sync object or resource handle of the calling process.
+ * Reply struct dxgw_share_object_reply. Errors: -EINVAL (bad handle, an object that may not be
+ * shared), -ENOMEM (share or fence slot limits).
+ */
+struct dxgw_share_object_req {
+	dxg_le32 object;
+	dxg_le32 flags;			/* DXGW_SHARE_* */
+};
+DXG_ASSERT_SIZE(struct dxgw_share_object_req, 8);
+
+/*
+ * fence_offset: for a monitored fence, a fence slot of the share itself, in a fence-storage page
+ * that belongs to no process (no process can map it; the guest driver reads it through its own
+ * mapping of the region). The host mirrors the fence's value there as into every other slot of
+ * the object; when no handle on the object is left (nothing can signal it any more) the slot
+ * takes DXGW_FENCE_VALUE_ERROR, so a sync file never waits forever. 0 for other objects.
+ */
+struct dxgw_share_object_reply {
+	dxg_le64 share_id;
+	dxg_le32 kind;			/* DXGW_SHARE_KIND_* */
+	dxg_le32 sync_type;		/* sync objects: D3DDDI_*; resources: 0 */
+	dxg_le64 fence_offset;
+};
+DXG_ASSERT_SIZE(struct dxgw_share_object_reply, 24);
+
+/*
+ * DXGW_OP_CLOSE_SHARE: VM scope (hdr.process 0): a descriptor may outlive the process that
+ * made it. Drops one reference; -EINVAL for an unknown id or one with no reference left. No
+ * reply body.
+ */
+struct dxgw_close_share_req {
+	dxg_le64 share_id;
+};
+DXG_ASSERT_SIZE(struct dxgw_close_share_req, 8);
+
+/*
+ * DXGW_OP_OPEN_SHARED_SYNC_OBJECT: a new handle of the calling process, on `device` (any adapter),
+ * for the share's sync object, with `access` (DXGW_ACCESS_SYNC_ALL bits, at least one). Reply
+ * struct dxgw_open_shared_sync_object_reply; the handle has its own fence slot in the process's
+ * fence pages (monitored fences, CPU notifications). It counts against max_sync_objects. Errors:
+ * -EINVAL (bad device, unknown share, a resource's share, access 0 or unknown bits), -ENOMEM.
+ */
+struct dxgw_open_shared_sync_object_req {
+	dxg_le32 device;
+	dxg_le32 access;		/* DXGW_ACCESS_WAIT | DXGW_ACCESS_SIGNAL */
+	dxg_le64 share_id;
+};
+DXG_ASSERT_SIZE(struct dxgw_open_shared_sync_object_req, 16);
+
+struct dxgw_open_shared_sync_object_reply {
+	dxg_le32 sync_object;
+	dxg_le32 type;			/* D3DDDI_* */
+	dxg_le64 fence_offset;		/* as in CREATE_SYNC_OBJECT */
+	dxg_le64 fence_gpu_va;		/* 0 */
+	dxg_le64 fence_value;		/* fences: the value now; else 0 */
+};
+DXG_ASSERT_SIZE(struct dxgw_open_shared_sync_object_reply, 32);
+
+/*
+ * DXGW_OP_QUERY_SHARED_RESOURCE: what OPEN_SHARED_RESOURCE will need, for QUERYRESOURCEINFO-
+ * FROMNTHANDLE. `device` is the caller's (it must be on the resource's adapter, -EINVAL
+ * otherwise, as for an unknown share or a sync object's share).
+ */
+struct dxgw_query_shared_resource_req {
+	dxg_le32 device;
+	dxg_le32 reserved0;
+	dxg_le64 share_id;
+};
+DXG_ASSERT_SIZE(struct dxgw_query_shared_resource_req, 16);
+
+struct dxgw_query_shared_resource_reply {
+	dxg_le32 allocation_count;
+	dxg_le32 runtime_data_size;	/* the resource's runtime private data */
+};
+DXG_ASSERT_SIZE(struct dxgw_query_shared_resource_reply, 8);
+
+/*
+ * DXGW_OP_OPEN_SHARED_RESOURCE: a new resource handle of the calling process on `device` (the
+ * resource's adapter), with a handle per allocation, all naming the creator's memory (nothing is
+ * copied or charged again; the memory is charged to its creator's VM quota until the last
+ * handle and reference go). allocation_count must equal the resource's (-EINVAL). access needs
+ * DXGW_ACCESS_READ (-EACCES without it); without DXGW_ACCESS_WRITE the opened allocations are
+ * read-only: LOCK answers DXGW_LOCK_READ_ONLY, GPU VA mappings of them never allow writes (a
+ * write faults as in a read-only mapping), and packets writing them are the same page fault.
+ * Residency, priority, offer/reclaim and LOCK counts act on the shared memory through any
+ * handle. Reply: struct dxgw_open_shared_resource_reply, allocation_count struct
+ * dxgw_shared_allocation, then runtime_data_size bytes (zero padded to 8).
+ */
+struct dxgw_open_shared_resource_req {
+	dxg_le32 device;
+	dxg_le32 access;		/* DXGW_ACCESS_RESOURCE_ALL bits */
+	dxg_le64 share_id;
+	dxg_le32 allocation_count;	/* 1..DXGW_MAX_ALLOCATIONS */
+	dxg_le32 reserved0;
+};
+DXG_ASSERT_SIZE(struct dxgw_open_shared_resource_req, 24);
+
+struct dxgw_open_shared_resource_reply {
+	dxg_le32 resource;
+	dxg_le32 allocation_count;
+	dxg_le32 runtime_data_size;
+	dxg_le32 reserved0;
+};
+DXG_ASSERT_SIZE(struct dxgw_open_shared_resource_reply, 16);
+
+/* One opened allocation: what the guest driver turns into the KMD private data it returns. */
+struct dxgw_shared_allocation {
+	dxg_le32 allocation;		/* the new handle */
+	dxg_le32 kind;			/* OPENDXG_ALLOC_KIND_* */
+	dxg_le64 size;			/* as created */
+};
+DXG_ASSERT_SIZE(struct dxgw_shared_allocation, 16);
+
+/*
+ * DXGW_OP_WAIT_SHARE_ON_QUEUE: WAITSYNCFILE. Work queued on `queue` (a context or hardware queue
+ * of the caller) after this waits until the share's monitored fence reaches `value`, or until no
+ * handle on the object is left (nothing can signal it any more). The wait holds the object, not
+ * a handle. -EINVAL: bad queue, unknown share, not a monitored fence; -ENODEV: broken queue.
+ * No reply body.
+ */
+struct dxgw_wait_share_on_queue_req {
+	dxg_le32 queue;
+	dxg_le32 reserved0;
+	dxg_le64 share_id;
+	dxg_le64 value;
+};
+DXG_ASSERT_SIZE(struct dxgw_wait_share_on_queue_req, 24);
+
+/*
+ * ---- 0x08xx statistics and queries ----
+ */
+
+/*
+ * DXGW_OP_QUERY_STATISTICS: QUERYSTATISTICS for an adapter the VM has (the caller need not have
+ * it open: WSL names it by LUID). `type` is D3DKMT_QUERYSTATISTICS_*; the PROCESS_* types
+ * describe `target` (a host process of the VM; 0: the caller; WSL lets a caller name another
+ * process by pid, the guest driver translates). `query` is the ioctl's query union (node id,
+ * segment id, ...) as given. The reply is the D3DKMT_QUERYSTATISTICS_RESULT union, laid out as
+ * in include/uapi/misc/d3dkmthk.h (the Windows layout), with real numbers: memory from the
+ * memory module, GPU time and queue depth from the execution module. Types that need a display
+ * (VIDPNSOURCE, PROCESS_VIDPNSOURCE), unknown types and ids beyond what the adapter has: -EINVAL.
+ */
+struct dxgw_query_statistics_req {
+	dxg_le32 adapter;		/* host adapter handle */
+	dxg_le32 type;
+	dxg_le32 query[2];		/* d3dkmt_querystatistics.query, as given */
+	dxg_le32 target;		/* host process handle, 0: the caller */
+	dxg_le32 reserved0;
+};
+DXG_ASSERT_SIZE(struct dxgw_query_statistics_req, 24);
+
+/* The reply body is exactly DXGW_QUERY_STATISTICS_RESULT_SIZE bytes. */
+#define DXGW_QUERY_STATISTICS_RESULT_SIZE 0x308u
+
+/*
+ * DXGW_OP_IS_FEATURE_ENABLED: LX_ISFEATUREENABLED for an adapter the process has open.
+ * feature_id is a DXGK_FEATURE_ID; the reply is dxgk_isfeatureenabled_result's two u16 widened.
+ */
+struct dxgw_is_feature_enabled_req {
+	dxg_le32 adapter;
+	dxg_le32 feature_id;
+};
+DXG_ASSERT_SIZE(struct dxgw_is_feature_enabled_req, 8);
+
+struct dxgw_is_feature_enabled_reply {
+	dxg_le32 version;		/* u16 */
+	dxg_le32 value;			/* u16, DXGK_ISFEATUREENABLED_* */
+};
+DXG_ASSERT_SIZE(struct dxgw_is_feature_enabled_reply, 8);
+
+/*
+ * DXGW_OP_INVALIDATE_CACHE: INVALIDATECACHE. [offset, offset + length) of an allocation of
+ * `device` (opened ones included) becomes coherent for the CPU: the host's writes to it
+ * (finished jobs) are visible to the guest's CPU mappings afterwards. -EINVAL: bad handles, a
+ * range outside the allocation (or overflowing). No reply body.
+ */
+struct dxgw_invalidate_cache_req {
+	dxg_le32 device;
+	dxg_le32 allocation;
+	dxg_le64 offset;
+	dxg_le64 length;
+};
+DXG_ASSERT_SIZE(struct dxgw_invalidate_cache_req, 24);
 
 #endif /* OPENDXG_WIRE_H */

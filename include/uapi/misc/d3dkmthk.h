@@ -1836,18 +1836,29 @@ D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_openresourcefromnthandle, sync_object, 100)
 
 #define D3DKMT_QUERYSTATISTICS_RESULT_SIZE		0x308
 
-/* The result is the Windows D3DKMT_QUERYSTATISTICS_RESULT union, opaque here. */
+/*
+ * The result is the Windows D3DKMT_QUERYSTATISTICS_RESULT union (its members' layouts are
+ * declared below as d3dkmt_querystatistics_*); `query` is the Windows query union that follows
+ * it: the node, segment, VidPN source or physical adapter a type asks about.
+ */
 struct d3dkmt_querystatistics {
 	__u32 type;			/* D3DKMT_QUERYSTATISTICS_* */
 	struct winluid adapter_luid;
 	__u32 reserved;
-	__u64 process;			/* must be 0 */
-	__u8 result[D3DKMT_QUERYSTATISTICS_RESULT_SIZE];	/* in (query parameters) / out */
-	__u64 reserved1;
+	__u64 process;			/* 0: the caller; else a pid of the caller's namespace */
+	__u8 result[D3DKMT_QUERYSTATISTICS_RESULT_SIZE];	/* out */
+	union {
+		__u32 segment_id;	/* SEGMENT, PROCESS_SEGMENT */
+		__u32 node_id;		/* NODE, PROCESS_NODE */
+		__u32 vidpn_source_id;	/* VIDPNSOURCE, PROCESS_VIDPNSOURCE */
+		__u32 physical_adapter_index;	/* PHYSICAL_ADAPTER */
+		__u32 query[2];		/* PROCESS_SEGMENT_GROUP: {physical adapter, group} */
+	};
 };
 D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics, 808);
 D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics, process, 16);
 D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics, result, 24);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics, node_id, 800);
 
 /* ---- 0x44 LX_DXSHAREOBJECTWITHHOST ---- */
 
