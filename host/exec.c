@@ -33,6 +33,7 @@ enum item_kind {
 	ITEM_JOB,
 	ITEM_SIGNAL,
 	ITEM_WAIT,
+	ITEM_WAIT_SHARE,
 	ITEM_GPU_VA,
 };
 
@@ -78,6 +79,10 @@ struct queue_item {
 			struct dxg_sync_object *objects[DXGW_MAX_SYNC_OBJECTS];
 			uint64_t values[DXGW_MAX_SYNC_OBJECTS];
 		} wait;
+		struct {
+			struct sync_state *state;	/* the object, not a handle */
+			uint64_t value;
+		} wait_share;
 		struct {
 			struct dxg_sync_object *fence;	/* NULL: none */
 			uint64_t value;
@@ -281,6 +286,9 @@ static void item_release(struct dxg_vm *vm, struct queue_item *it)
 	case ITEM_WAIT:
 		for (uint32_t i = 0; i < it->wait.count; i++)
 			sync_unref(vm, it->wait.objects[i]);
+		break;
+	case ITEM_WAIT_SHARE:
+		sync_state_unref(vm, it->wait_share.state);
 		break;
 	case ITEM_GPU_VA:
 		if (it->gpu_va.fence)
@@ -709,6 +717,11 @@ static void run_queue(struct dxg_vm *vm, struct exec_queue *q)
 				sync_wait_acquire(it->wait.objects[i]);
 			item_free(vm, queue_pop(vm, q));
 			break;
+		case ITEM_WAIT_SHARE:
+			if (!sync_state_wait_ready(it->wait_share.state, it->wait_share.value))
+				return;
+			item_free(vm, queue_pop(vm, q));
+			break;
 		case ITEM_SIGNAL:
 			join = queue_pop(vm, q)->join;
 			if (!join->done && --join->pending == 0) {
@@ -925,7 +938,7 @@ static struct dxg_device *find_device(struct dxg_vm *vm, const struct dxg_proces
 
 /*
  * Resolves an object list of a 0x05xx queue request: live objects of `p` on device `d`, each
- * named once (a mutex named twice in one wait could never be acquired).
+ * named once, through one handle (a mutex named twice in one wait could never be acquired).
  */
 static int resolve_objects(struct dxg_vm *vm, const struct dxg_process *p,
 			   const struct dxg_device *d, const unsigned char *list, uint32_t n,
@@ -936,7 +949,7 @@ static int resolve_objects(struct dxg_vm *vm, const struct dxg_process *p,
 		if (!out[i] || out[i]->device != d)
 			return -EINVAL;
 		for (uint32_t j = 0; j < i; j++) {
-			if (out[j] == out[i])
+			if (out[j]->state == out[i]->state)
 				return -EINVAL;
 		}
 	}
@@ -987,11 +1000,15 @@ static int signal_on_queue(struct dxg_vm *vm, struct dxg_process *p,
 		uint64_t v = dxgw_value_get(req->signal_on_queue.values, i);
 
 		/* Paging and progress fences move with their own queue only (waits are fine). */
-		if (objects[i]->owner != SYNC_OWNER_DEVICE)
+		if (sync_host_signalled(objects[i]))
 			return -EINVAL;
 		if (sync_is_fence(objects[i]) && v < objects[i]->value &&
 		    !(flags & D3DDDICB_SIGNAL_FLAG_ALLOW_FENCE_REWIND))
 			return -EINVAL;
+	}
+	for (uint32_t i = 0; i < no; i++) {
+		if (!sync_can_signal(objects[i]))
+			return -EACCES;
 	}
 	/*
 	 * A broken queue makes no signal (-ENODEV), but what waits for it must not wait forever:
@@ -1058,6 +1075,10 @@ static int wait_on_queue(struct dxg_vm *vm, struct dxg_process *p, const struct 
 		if (objects[i]->type == D3DDDI_CPU_NOTIFICATION)
 			return -EINVAL;
 	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (!sync_can_wait(objects[i]))
+			return -EACCES;
+	}
 	if (ctx_broken(q->ctx))
 		return -ENODEV;
 	if (!items_fit(vm, q, 1, sizeof(*it)))
@@ -1071,6 +1092,28 @@ static int wait_on_queue(struct dxg_vm *vm, struct dxg_process *p, const struct 
 		it->wait.values[i] = dxgw_value_get(req->wait_on_queue.values, i);
 		sync_ref(objects[i]);
 	}
+	queue_append(vm, q, it);
+	return 0;
+}
+
+int exec_wait_share_on_queue(struct dxg_vm *vm, struct dxg_process *p, uint32_t queue,
+			     struct sync_state *st, uint64_t value)
+{
+	struct exec_queue *q = find_queue(vm, p, queue);
+	struct queue_item *it;
+
+	if (!q || !st || st->type != D3DDDI_MONITORED_FENCE)
+		return -EINVAL;
+	if (ctx_broken(q->ctx))
+		return -ENODEV;
+	if (!items_fit(vm, q, 1, sizeof(*it)))
+		return -ENOMEM;
+	it = new_item(ITEM_WAIT_SHARE, 0);
+	if (!it)
+		return -ENOMEM;
+	it->wait_share.state = st;
+	it->wait_share.value = value;
+	sync_state_ref(st);
 	queue_append(vm, q, it);
 	return 0;
 }

@@ -107,6 +107,14 @@ int exec_queue_gpu_va_update(struct dxg_vm *vm, struct dxg_context *c,
 			     struct dxg_sync_object *fence, uint64_t value,
 			     struct gpu_va_update *u);
 
+/*
+ * WAIT_SHARE_ON_QUEUE (share.c resolves the share; `st` NULL: none): later work of `queue`
+ * waits until the object reaches `value` or loses its last handle. The item holds the object.
+ * -EINVAL (bad queue, no share, not a monitored fence), -ENODEV (broken queue), -ENOMEM.
+ */
+int exec_wait_share_on_queue(struct dxg_vm *vm, struct dxg_process *p, uint32_t queue,
+			     struct sync_state *st, uint64_t value);
+
 /* SIGNAL_ON_QUEUE, WAIT_ON_QUEUE and the 0x06xx opcodes. */
 int exec_handle_request(struct dxg_vm *vm, struct dxg_process *p, const struct dxgw_request *req,
 			unsigned char *reply, uint32_t reply_cap, uint32_t *reply_len);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,39 @@ struct adapter_memory {
 	int device_error;		/* sticky: opening failed for good */
 	struct memory_stats stats;	/* gpu_va_ranges and quota_bytes filled on demand */
 	struct obj_list offered;	/* offered device-local allocations, discard candidates */
+	/*
+	 * Shared memory whose creator's handle is gone: charged to the VM's quota on the adapter
+	 * (part of stats.claimed and stats.bytes) but to no process.
+	 */
+	uint64_t shared_usage[MEM_GROUPS];
+};
+
+/*
+ * What a share holds of a resource (memory.h). Rules of shared memory:
+ * - The memory of each allocation lives in one dxg_allocation, its holder: the creator's
+ *   allocation while the creator's resource lives, the same object without handle or device
+ *   after that. Opened allocation handles point at their holder (dxg_allocation.shared) and
+ *   own nothing but their handle, their GPU VA mappings and their program module.
+ * - The holders go when nothing names them: no hold (memory_share_put()) and no resource handle
+ *   (the creator's or an opened one) left.
+ * - One state per memory, whichever handle is used: residency is one count on the holder
+ *   (MAKE_RESIDENT through any handle adds one, EVICT through any handle removes one; opening adds
+ *   none), and so are priorities, offer/reclaim, segments and LOCK counts.
+ * - Charges: the holder is charged to its creator's process while the creator's handle lives,
+ *   then to the VM's shared_usage on the adapter. When the creator's handle goes, its claim
+ *   drops by exactly the bytes that move (a reservation covering them shrinks with them), so the
+ *   VM's total claim never grows and stays within the quota.
+ */
+struct mem_share {
+	struct obj_list link;		/* vm_memory.shares */
+	uint32_t holds;			/* memory_share_resource() minus memory_share_put() */
+	uint32_t resources;		/* live resource handles naming the memory */
+	uint32_t adapter;		/* index */
+	struct dxg_resource *creator;	/* NULL once destroyed */
+	uint32_t allocation_count;
+	struct dxg_allocation **memory;	/* the holders, in the resource's order */
+	void *runtime_data;		/* a copy: OPEN needs it after the creator's resource went */
+	uint32_t runtime_data_size;
 };
 
 struct vm_memory {
@@ -81,7 +115,8 @@ struct vm_memory {
 	const struct mem_device_ops *ops;
 	VkInstance instance;
 	struct adapter_memory adapters[DXGW_MAX_ADAPTERS];
-	uint32_t allocations;		/* the VM's, every adapter */
+	struct obj_list shares;		/* struct mem_share */
+	uint32_t allocations;		/* the VM's allocation handles, every adapter */
 	uint64_t runtime_bytes;
 	uint64_t mark_epoch;
 	struct deferred_work *deferred;
@@ -142,7 +177,13 @@ static struct vm_memory *vmem(const struct dxg_vm *vm)
 
 static uint32_t adapter_index(const struct dxg_allocation *a)
 {
-	return a->device->adapter->index;
+	return a->adapter;
+}
+
+/* The allocation that holds the memory an allocation handle names (itself unless opened). */
+static struct dxg_allocation *memory_of(struct dxg_allocation *a)
+{
+	return a->shared ? a->shared : a;
 }
 
 static struct process_memory *process_mem(struct dxg_process *p)
@@ -203,16 +244,36 @@ static uint64_t process_claim(const struct process_memory *pm, uint32_t index)
 	return max_u64(usage_total(pm, index), reservation_total(pm, index));
 }
 
-/* Adds (or removes) the allocation's current cost to the VM's and its process's books. */
+/*
+ * Adds (or removes) the holder's current cost to the VM's books and to its payer's: its
+ * creator's process, or the adapter's shared usage once the creator's handle is gone.
+ */
 static void account(struct vm_memory *m, struct dxg_allocation *a, bool add)
 {
 	const uint32_t index = adapter_index(a);
-	struct process_memory *pm = a->device->process->mem;
 	struct memory_stats *st = &m->adapters[index].stats;
 	enum mem_category cat;
 	uint64_t cost = alloc_cost(a, &cat);
 	uint32_t group = alloc_group(a);
-	uint64_t before = process_claim(pm, index);
+	struct process_memory *pm;
+	uint64_t before;
+
+	if (!a->device) {
+		uint64_t *shared = &m->adapters[index].shared_usage[group];
+
+		if (add) {
+			st->bytes[cat] += cost;
+			*shared += cost;
+			st->claimed += cost;
+		} else {
+			st->bytes[cat] -= cost;
+			*shared -= cost;
+			st->claimed -= cost;
+		}
+		return;
+	}
+	pm = a->device->process->mem;
+	before = process_claim(pm, index);
 
 	if (add) {
 		st->bytes[cat] += cost;
@@ -403,11 +464,13 @@ static struct dxg_resource *find_resource_of(struct dxg_vm *vm, struct dxg_proce
 
 /*
  * Resolves a handle list naming allocations of device `d` (or, with `resources`, resources of
- * `d`, each standing for all its allocations) into `*out` (malloc'ed, *count entries). A bad,
- * foreign or repeated handle is -EINVAL.
+ * `d`, each standing for all its allocations) into `*out` (malloc'ed, *count entries): the
+ * allocation handles, or with `memory` the holders of their memory. A bad, foreign or repeated
+ * handle is -EINVAL, and so are two handles naming the same memory (two opened handles of one
+ * shared allocation): an operation acts once per memory.
  */
 static int resolve_list(struct dxg_vm *vm, struct dxg_process *p, const struct dxg_device *d,
-			const unsigned char *list, uint32_t n, bool resources,
+			const unsigned char *list, uint32_t n, bool resources, bool memory,
 			struct dxg_allocation ***out, uint32_t *count)
 {
 	struct vm_memory *m = vmem(vm);
@@ -437,16 +500,28 @@ static int resolve_list(struct dxg_vm *vm, struct dxg_process *p, const struct d
 			struct dxg_resource *r = find_resource_of(vm, p, d, h);
 
 			for (struct obj_list *it = r->allocations.next; it != &r->allocations;
-			     it = it->next)
-				v[k++] = obj_container_of(it, struct dxg_allocation, link);
+			     it = it->next) {
+				struct dxg_allocation *a = obj_container_of(it, struct dxg_allocation,
+									    link);
+
+				if (memory_of(a)->mark == mark) {
+					free(v);
+					return -EINVAL;
+				}
+				memory_of(a)->mark = mark;
+				v[k++] = memory ? memory_of(a) : a;
+			}
 			continue;
 		}
 		v[k] = find_alloc_of(vm, p, d, h);
-		if (!v[k] || v[k]->mark == mark) {
+		if (!v[k] || memory_of(v[k])->mark == mark) {
 			free(v);
 			return -EINVAL;
 		}
-		v[k++]->mark = mark;
+		memory_of(v[k])->mark = mark;
+		if (memory)
+			v[k] = memory_of(v[k]);
+		k++;
 	}
 	*out = v;
 	*count = k;
@@ -462,9 +537,9 @@ static int resolve_resource_or_list(struct dxg_vm *vm, struct dxg_process *p,
 	if (resource) {
 		dxg_le32 h = dxg_to_le32(resource);
 
-		return resolve_list(vm, p, d, (const unsigned char *)&h, 1, true, out, count);
+		return resolve_list(vm, p, d, (const unsigned char *)&h, 1, true, true, out, count);
 	}
-	return resolve_list(vm, p, d, list, n, false, out, count);
+	return resolve_list(vm, p, d, list, n, false, true, out, count);
 }
 
 /* ---- allocation lifetime ---- */
@@ -494,12 +569,90 @@ static void release_backing(struct dxg_vm *vm, struct dxg_allocation *a)
 	a->program = NULL;
 }
 
+/* The handle's bookkeeping common to every allocation handle going away. */
+static void drop_allocation_handle(struct dxg_vm *vm, struct dxg_allocation *a)
+{
+	struct vm_memory *m = vmem(vm);
+
+	obj_list_del(&a->link);
+	obj_list_init(&a->link);
+	if (a->resource)
+		a->resource->allocation_count--;
+	a->resource = NULL;
+	m->allocations--;
+	m->adapters[adapter_index(a)].stats.allocations--;
+	handle_table_free(&vm->handles, a->handle);
+	a->handle = 0;
+}
+
+/* An opened handle goes; its memory stays with the holder (the share decides when it goes). */
+static void destroy_opened_allocation(struct dxg_vm *vm, struct dxg_allocation *a)
+{
+	struct process_memory *pm = a->device->process->mem;
+
+	handle_table_mark_destroyed(&vm->handles, a->handle);
+	if (pm && pm->gpuva[adapter_index(a)])
+		gpuva_unmap_allocation(pm->gpuva[adapter_index(a)], a);
+	/* Jobs in flight hold program references of their own. */
+	if (a->program)
+		exec_program_release(vm, a->program);
+	drop_allocation_handle(vm, a);
+	free(a);
+}
+
+/*
+ * The creator's handle on shared memory goes while the share or opened handles remain: the
+ * holder loses its handle, device and mappings and its charge moves from the creator's process
+ * to the adapter's shared usage. The creator's claim drops by exactly what moves: a reservation
+ * that covered the memory shrinks with it, so the VM's total claim stays the same.
+ */
+static void detach_shared_memory(struct dxg_vm *vm, struct dxg_allocation *a)
+{
+	struct vm_memory *m = vmem(vm);
+	struct process_memory *pm = a->device->process->mem;
+	const uint32_t index = adapter_index(a);
+	enum mem_category cat;
+	const uint64_t cost = alloc_cost(a, &cat);
+	const uint32_t group = alloc_group(a);
+	uint64_t before = process_claim(pm, index), reduce;
+
+	handle_table_mark_destroyed(&vm->handles, a->handle);
+	if (pm->gpuva[index])
+		gpuva_unmap_allocation(pm->gpuva[index], a);
+	if (a->program) {
+		exec_program_release(vm, a->program);
+		a->program = NULL;
+	}
+	account(m, a, false);
+	reduce = cost - (before - process_claim(pm, index));
+	if (reduce) {
+		uint64_t claim = process_claim(pm, index);
+		uint64_t take = min_u64(reduce, pm->reservation[index][group]);
+
+		pm->reservation[index][group] -= take;
+		pm->reservation[index][1 - group] -= min_u64(reduce - take,
+							     pm->reservation[index][1 - group]);
+		m->adapters[index].stats.claimed -= claim - process_claim(pm, index);
+	}
+	a->device = NULL;
+	account(m, a, true);
+	drop_allocation_handle(vm, a);
+}
+
 static void destroy_allocation(struct dxg_vm *vm, struct dxg_allocation *a)
 {
 	struct vm_memory *m = vmem(vm);
 	struct process_memory *pm = a->device->process->mem;
 	const uint32_t index = adapter_index(a);
 
+	if (a->shared) {
+		destroy_opened_allocation(vm, a);
+		return;
+	}
+	if (a->share) {
+		detach_shared_memory(vm, a);
+		return;
+	}
 	handle_table_mark_destroyed(&vm->handles, a->handle);
 	if (pm->gpuva[index])
 		gpuva_unmap_allocation(pm->gpuva[index], a);
@@ -518,9 +671,12 @@ static void destroy_allocation(struct dxg_vm *vm, struct dxg_allocation *a)
 	free(a);
 }
 
+static void share_release_if_unused(struct dxg_vm *vm, struct mem_share *s);
+
 static void destroy_resource(struct dxg_vm *vm, struct dxg_resource *r)
 {
 	struct vm_memory *m = vmem(vm);
+	struct mem_share *s = r->share;
 
 	handle_table_mark_destroyed(&vm->handles, r->handle);
 	while (!obj_list_empty(&r->allocations))
@@ -532,6 +688,12 @@ static void destroy_resource(struct dxg_vm *vm, struct dxg_resource *r)
 	free(r->runtime_data);
 	handle_table_free(&vm->handles, r->handle);
 	free(r);
+	if (s) {
+		if (s->creator == r)
+			s->creator = NULL;
+		s->resources--;
+		share_release_if_unused(vm, s);
+	}
 }
 
 static void destroy_paging_queue(struct dxg_vm *vm, struct dxg_paging_queue *q)
@@ -601,6 +763,40 @@ void memory_process_destroy(struct dxg_vm *vm, struct dxg_process *p)
 	p->mem = NULL;
 }
 
+/* ---- shared memory (struct mem_share) ---- */
+
+/* Frees the share and its memory; every resource handle on it is gone. */
+static void share_release(struct dxg_vm *vm, struct mem_share *s, bool jobs_may_run)
+{
+	struct vm_memory *m = vmem(vm);
+
+	/* A restore waiting for its copy may target this memory's new buffer. */
+	if (m->deferred)
+		memory_after_reply(vm);
+	/* Jobs of an opener may still use the pages or buffers through their translations. */
+	if (jobs_may_run)
+		exec_adapter_idle(vm, s->adapter);
+	for (uint32_t i = 0; i < s->allocation_count; i++) {
+		struct dxg_allocation *a = s->memory[i];
+
+		account(m, a, false);
+		offered_unlink(a);
+		release_backing(vm, a);
+		free(a);
+	}
+	m->runtime_bytes -= s->runtime_data_size;
+	obj_list_del(&s->link);
+	free(s->runtime_data);
+	free(s->memory);
+	free(s);
+}
+
+static void share_release_if_unused(struct dxg_vm *vm, struct mem_share *s)
+{
+	if (s->holds == 0 && s->resources == 0)
+		share_release(vm, s, true);
+}
+
 /* ---- VM ---- */
 
 int memory_vm_init(struct dxg_vm *vm, const struct vk_backend *vk,
@@ -618,6 +814,7 @@ int memory_vm_init(struct dxg_vm *vm, const struct vk_backend *vk,
 	m->instance = vk->instance;
 	for (uint32_t i = 0; i < DXGW_MAX_ADAPTERS; i++)
 		obj_list_init(&m->adapters[i].offered);
+	obj_list_init(&m->shares);
 	if (setup) {
 		m->quota = setup->quota;
 		if (setup->device_ops)
@@ -656,6 +853,12 @@ void memory_vm_fini(struct dxg_vm *vm)
 		return;
 	if (m->deferred)
 		memory_after_reply(vm);
+	/*
+	 * Every handle died with the processes; what shares still hold goes now (share.c drops
+	 * its holds before this, or never again). No job runs any more.
+	 */
+	while (!obj_list_empty(&m->shares))
+		share_release(vm, obj_container_of(m->shares.next, struct mem_share, link), false);
 	for (uint32_t i = 0; i < DXGW_MAX_ADAPTERS; i++) {
 		if (m->adapters[i].device)
 			m->ops->close(m->adapters[i].device);
@@ -804,6 +1007,7 @@ static int new_allocation(struct dxg_vm *vm, struct dxg_process *p, struct dxg_d
 	obj_list_init(&a->link);
 	obj_list_init(&a->offered_link);
 	a->kind = info->kind;
+	a->adapter = d->adapter->index;
 	a->device = d;
 	a->size = info->size;
 	a->priority = info->priority ? info->priority : MEM_PRIORITY_NORMAL;
@@ -867,7 +1071,8 @@ static int create_allocation(struct dxg_vm *vm, struct dxg_process *p,
 	index = d->adapter->index;
 	if (!new_resource && req->create_allocation.resource) {
 		r = find_resource_of(vm, p, d, req->create_allocation.resource);
-		if (!r)
+		/* A shared resource is sealed (and an opened one was shared): WSL's rule. */
+		if (!r || r->share)
 			return -EINVAL;
 	}
 	/* Validate every descriptor before anything is acquired. */
@@ -917,6 +1122,8 @@ static int create_allocation(struct dxg_vm *vm, struct dxg_process *p,
 		obj_list_init(&r->allocations);
 		obj_list_init(&r->link);
 		r->device = d;
+		r->shareable = req->create_allocation.flags &
+			       D3DKMT_CREATEALLOCATION_FLAG_CREATE_SHARED;
 		r->runtime_data_size = req->create_allocation.runtime_data_size;
 		if (r->runtime_data_size) {
 			r->runtime_data = malloc(r->runtime_data_size);
@@ -1016,7 +1223,7 @@ static int destroy_allocations(struct dxg_vm *vm, struct dxg_process *p,
 		return 0;
 	}
 	ret = resolve_list(vm, p, d, req->destroy_allocation.handles,
-			   req->destroy_allocation.count, false, &v, &n);
+			   req->destroy_allocation.count, false, false, &v, &n);
 	if (ret)
 		return ret;
 	/* Allocations of a resource go only with their resource. */
@@ -1038,11 +1245,14 @@ static int lock_allocation(struct dxg_vm *vm, struct dxg_process *p,
 			   const struct dxgw_request *req, struct reply_buf *reply)
 {
 	struct dxg_device *d = find_device(vm, p, req->lock.device);
-	struct dxg_allocation *a = d ? find_alloc_of(vm, p, d, req->lock.allocation) : NULL;
+	struct dxg_allocation *handle = d ? find_alloc_of(vm, p, d, req->lock.allocation) : NULL;
+	struct dxg_allocation *a;
 	unsigned char *r;
 
-	if (!a || a->kind != OPENDXG_ALLOC_KIND_HOST_VISIBLE)
+	if (!handle || handle->kind != OPENDXG_ALLOC_KIND_HOST_VISIBLE)
 		return -EINVAL;
+	/* One lock count per memory, whichever handle locks or unlocks it. */
+	a = memory_of(handle);
 	if (req->opcode == DXGW_OP_UNLOCK) {
 		if (a->locks == 0)
 			return -EINVAL;
@@ -1055,8 +1265,10 @@ static int lock_allocation(struct dxg_vm *vm, struct dxg_process *p,
 	a->locks++;
 	PUT64(r, struct dxgw_lock_reply, region_offset, a->heap_offset);
 	PUT64(r, struct dxgw_lock_reply, size, a->charged);
-	PUT32(r, struct dxgw_lock_reply, resource, a->resource ? a->resource->handle : 0);
+	PUT32(r, struct dxgw_lock_reply, resource,
+	      handle->resource ? handle->resource->handle : 0);
 	PUT32(r, struct dxgw_lock_reply, adapter, d->adapter->handle);
+	PUT32(r, struct dxgw_lock_reply, flags, handle->read_only ? DXGW_LOCK_READ_ONLY : 0);
 	return 0;
 }
 
@@ -1201,7 +1413,7 @@ static int offer(struct dxg_vm *vm, struct dxg_process *p, const struct dxgw_req
 	if (!d)
 		return -EINVAL;
 	ret = resolve_list(vm, p, d, req->offer.handles, req->offer.count, req->offer.resources,
-			   &v, &n);
+			   true, &v, &n);
 	if (ret)
 		return ret;
 	for (uint32_t i = 0; i < n; i++) {
@@ -1233,7 +1445,7 @@ static int reclaim(struct dxg_vm *vm, struct dxg_process *p, const struct dxgw_r
 	struct vk_buffer **buffers = NULL;
 	void **copies = NULL;
 	uint32_t n = 0, index;
-	uint64_t needed = 0;
+	uint64_t needed = 0, needed_elsewhere = 0;
 	unsigned char *head, *list;
 	int ret;
 
@@ -1241,7 +1453,7 @@ static int reclaim(struct dxg_vm *vm, struct dxg_process *p, const struct dxgw_r
 		return -EINVAL;
 	index = q->device->adapter->index;
 	ret = resolve_list(vm, p, q->device, req->reclaim.handles, req->reclaim.count,
-			   req->reclaim.resources, &v, &n);
+			   req->reclaim.resources, true, &v, &n);
 	if (ret)
 		return ret;
 	for (uint32_t i = 0; i < n; i++) {
@@ -1249,10 +1461,15 @@ static int reclaim(struct dxg_vm *vm, struct dxg_process *p, const struct dxgw_r
 			ret = -EINVAL;
 			goto out;
 		}
-		if (v[i]->discarded)
+		/* Shared memory is charged to its creator or to the VM, not to the reclaimer. */
+		if (v[i]->discarded && v[i]->device && v[i]->device->process == p)
 			needed += v[i]->charged;
+		else if (v[i]->discarded)
+			needed_elsewhere += v[i]->charged;
 	}
-	if (!p->mem || !quota_fits(m, p->mem, index, needed)) {
+	if (!p->mem || !quota_fits(m, p->mem, index, needed) ||
+	    (needed_elsewhere && m->quota.quota_bytes != MEM_QUOTA_UNLIMITED &&
+	     m->adapters[index].stats.claimed + needed + needed_elsewhere > m->quota.quota_bytes)) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -1351,6 +1568,7 @@ static int update_alloc_property(struct dxg_vm *vm, struct dxg_process *p,
 
 	if (!a)
 		return -EINVAL;
+	a = memory_of(a);
 	set = mask & D3DDDI_UPDATEALLOCPROPERTY_SET_SUPPORTED_SEGMENT_SET ?
 	      req->update_alloc_property.supported_segment_set : a->supported_segments;
 	preferred = mask & D3DDDI_UPDATEALLOCPROPERTY_SET_PREFERRED_SEGMENT ?
@@ -1432,7 +1650,7 @@ static int make_resident(struct dxg_vm *vm, struct dxg_process *p, const struct 
 	if (!q)
 		return -EINVAL;
 	ret = resolve_list(vm, p, q->device, req->make_resident.handles, req->make_resident.count,
-			   false, &v, &n);
+			   false, true, &v, &n);
 	if (ret)
 		return ret;
 	for (uint32_t i = 0; i < n; i++) {
@@ -1543,7 +1761,7 @@ static int evict(struct dxg_vm *vm, struct dxg_process *p, const struct dxgw_req
 
 	if (!d)
 		return -EINVAL;
-	ret = resolve_list(vm, p, d, req->evict.handles, req->evict.count, false, &v, &n);
+	ret = resolve_list(vm, p, d, req->evict.handles, req->evict.count, false, true, &v, &n);
 	if (ret)
 		return ret;
 	for (uint32_t i = 0; i < n; i++) {
@@ -1653,6 +1871,12 @@ static int reserve_gpu_va(struct dxg_vm *vm, struct dxg_process *p,
 	return 0;
 }
 
+/* A read-only opened allocation is never mapped writable: writes then fault (-EACCES). */
+static uint64_t mapping_protection(const struct dxg_allocation *a, uint64_t protection)
+{
+	return a->read_only ? protection & ~D3DDDIGPUVA_PROTECTION_WRITE : protection;
+}
+
 /* Pages -> bytes, refusing what does not fit in an address. */
 static bool pages_to_bytes(uint64_t pages, uint64_t *bytes)
 {
@@ -1692,7 +1916,7 @@ static int map_gpu_va(struct dxg_vm *vm, struct dxg_process *p, const struct dxg
 		.allocation = alloc,
 		.allocation_size = alloc->charged,
 		.offset = offset,
-		.protection = req->map_gpu_va.protection,
+		.protection = mapping_protection(alloc, req->map_gpu_va.protection),
 	};
 	if (va)
 		ret = gpuva_map(s, va, size, &t);
@@ -1733,8 +1957,9 @@ static int apply_gpu_va_op(struct dxg_vm *vm, struct dxg_process *p, const struc
 			.allocation_size = alloc->charged,
 			.offset = op->allocation_offset,
 			/* A plain MAP maps read-write, as WDDM's does. */
-			.protection = op->operation == D3DDDI_UPDATEGPUVIRTUALADDRESS_MAP ?
-				      D3DDDIGPUVA_PROTECTION_WRITE : op->protection,
+			.protection = mapping_protection(
+				alloc, op->operation == D3DDDI_UPDATEGPUVIRTUALADDRESS_MAP ?
+					       D3DDDIGPUVA_PROTECTION_WRITE : op->protection),
 		};
 		return gpuva_map(s, op->base_address, op->size, &t);
 	case D3DDDI_UPDATEGPUVIRTUALADDRESS_UNMAP:
@@ -1754,8 +1979,9 @@ int memory_translate_gpu_va(const struct dxg_process *p, uint32_t index, uint64_
 	if (index >= DXGW_MAX_ADAPTERS || !p->mem || !p->mem->gpuva[index])
 		return -EFAULT;
 	ret = gpuva_translate(p->mem->gpuva[index], va, len, write, &a, offset);
+	/* The space maps handles; jobs need the memory behind them. */
 	if (!ret)
-		*allocation = a;
+		*allocation = memory_of(a);
 	return ret;
 }
 
@@ -1874,6 +2100,33 @@ static int update_gpu_va(struct dxg_vm *vm, struct dxg_process *p, const struct 
 	return apply_gpu_va_ops(vm, p, d, req, NULL, req->update_gpu_va.num_operations);
 }
 
+/* ---- INVALIDATE_CACHE ---- */
+
+/*
+ * An empty range is -EINVAL: WSL forwards whatever it gets to its host, whose D3DKMTInvalidateCache
+ * wants a range of the allocation, and nothing useful is asked by an empty one.
+ */
+static int invalidate_cache(struct dxg_vm *vm, struct dxg_process *p,
+			    const struct dxgw_request *req)
+{
+	struct dxg_device *d = find_device(vm, p, req->invalidate_cache.device);
+	struct dxg_allocation *a = d ? find_alloc_of(vm, p, d, req->invalidate_cache.allocation)
+				     : NULL;
+	const uint64_t offset = req->invalidate_cache.offset, length = req->invalidate_cache.length;
+
+	if (!a)
+		return -EINVAL;
+	a = memory_of(a);
+	if (length == 0 || offset > a->size || length > a->size - offset)
+		return -EINVAL;
+	/*
+	 * Finished jobs wrote the memory from other threads (or a device mapping); the reply that
+	 * follows this fence publishes their writes to the guest's CPU mappings of the region.
+	 */
+	atomic_thread_fence(memory_order_seq_cst);
+	return 0;
+}
+
 /* ---- dispatch ---- */
 
 int memory_handle_request(struct dxg_vm *vm, struct dxg_process *p, const struct dxgw_request *req,
@@ -1942,6 +2195,9 @@ int memory_handle_request(struct dxg_vm *vm, struct dxg_process *p, const struct
 	case DXGW_OP_UPDATE_GPU_VA:
 		ret = update_gpu_va(vm, p, req);
 		break;
+	case DXGW_OP_INVALIDATE_CACHE:
+		ret = invalidate_cache(vm, p, req);
+		break;
 	default:
 		ret = -ENOSYS;
 		break;
@@ -1992,19 +2248,11 @@ int memory_adapter_device(struct dxg_vm *vm, uint32_t index, struct vk_device **
 	return adapter_device(vm, index, out);
 }
 
-/* Accumulates one allocation into the recomputed books; NULL or what is wrong with it. */
-static const char *check_allocation(const struct dxg_vm *vm, const struct dxg_process *p,
-				    const struct dxg_device *d, const struct dxg_allocation *a,
-				    struct memory_stats *st, uint64_t usage[][MEM_GROUPS])
+/* The memory a holder keeps, by kind and state: NULL or what is wrong with it. */
+static const char *check_backing(const struct vm_memory *m, const struct dxg_allocation *a)
 {
-	const struct vm_memory *m = vmem(vm);
-	enum mem_category cat;
-	uint64_t cost = alloc_cost(a, &cat);
-
-	if (handle_table_lookup(&vm->handles, a->handle, DXG_HTYPE_ALLOCATION, p->handle) != a)
-		return "allocation handle does not find it";
-	if (a->device != d || a->charged != page_round(a->size) || a->size == 0)
-		return "allocation device or size";
+	if (a->shared || a->charged != page_round(a->size) || a->size == 0)
+		return "allocation size or holder";
 	switch (a->kind) {
 	case OPENDXG_ALLOC_KIND_HOST_VISIBLE:
 		if (a->buffer || a->host_copy || a->code || a->discarded ||
@@ -2032,9 +2280,93 @@ static const char *check_allocation(const struct dxg_vm *vm, const struct dxg_pr
 	if (a->offered != (a->kind == OPENDXG_ALLOC_KIND_DEVICE_LOCAL ?
 			   !obj_list_empty(&a->offered_link) : a->offered))
 		return "offered list membership";
+	return NULL;
+}
+
+/*
+ * Accumulates one allocation handle of resource `r` (NULL: standalone) into the recomputed
+ * books; NULL or what is wrong with it. An opened handle charges nothing: its holder is counted
+ * with its creator's resource, or with its share once the creator's handle is gone.
+ */
+static const char *check_allocation(const struct dxg_vm *vm, const struct dxg_process *p,
+				    const struct dxg_device *d, const struct dxg_resource *r,
+				    const struct dxg_allocation *a, struct memory_stats *st,
+				    uint64_t usage[][MEM_GROUPS])
+{
+	const struct vm_memory *m = vmem(vm);
+	enum mem_category cat;
+	uint64_t cost;
+	const char *why;
+
+	if (handle_table_lookup(&vm->handles, a->handle, DXG_HTYPE_ALLOCATION, p->handle) != a)
+		return "allocation handle does not find it";
+	if (a->device != d || a->adapter != d->adapter->index || a->resource != r)
+		return "allocation device, adapter or resource";
+	if (r && r->share && r->share->creator != r) {
+		if (!a->shared || a->shared->share != r->share || a->kind != a->shared->kind ||
+		    a->size != a->shared->size || a->charged != a->shared->charged ||
+		    a->heap_offset || a->buffer || a->host_copy || a->offered ||
+		    !obj_list_empty(&a->offered_link) ||
+		    (a->code && a->code != a->shared->code))
+			return "opened allocation";
+		st->allocations++;
+		return NULL;
+	}
+	if (a->shared || a->share != (r ? r->share : NULL) || a->read_only)
+		return "allocation share membership";
+	why = check_backing(m, a);
+	if (why)
+		return why;
+	cost = alloc_cost(a, &cat);
 	st->allocations++;
 	st->bytes[cat] += cost;
 	usage[d->adapter->index][alloc_group(a)] += cost;
+	return NULL;
+}
+
+/*
+ * The shares: their runtime data, and the holders whose creator's handle is gone (charged to
+ * the adapter's shared usage, recomputed into `shared`).
+ */
+static const char *check_shares(const struct vm_memory *m, struct memory_stats *st,
+				 uint64_t shared[][MEM_GROUPS], uint64_t *heap_used,
+				 uint64_t *runtime)
+{
+	for (const struct obj_list *it = m->shares.next; it != &m->shares; it = it->next) {
+		const struct mem_share *s = obj_container_of(it, const struct mem_share, link);
+
+		if (s->holds == 0 && s->resources == 0)
+			return "share without holds or resources left";
+		if (s->adapter >= DXGW_MAX_ADAPTERS || s->allocation_count == 0 ||
+		    (s->creator && (s->creator->share != s || s->resources == 0)))
+			return "share adapter, count or creator";
+		*runtime += s->runtime_data_size;
+		for (uint32_t i = 0; i < s->allocation_count; i++) {
+			const struct dxg_allocation *a = s->memory[i];
+			enum mem_category cat;
+			uint64_t cost;
+			const char *why;
+
+			if (a->share != s || a->adapter != s->adapter)
+				return "share holder";
+			/* Held by its creator's resource: counted with it. */
+			if (s->creator) {
+				if (!a->device || a->resource != s->creator)
+					return "share holder of a live creator";
+				continue;
+			}
+			if (a->device || a->handle || a->resource || a->program)
+				return "share holder without creator";
+			why = check_backing(m, a);
+			if (why)
+				return why;
+			cost = alloc_cost(a, &cat);
+			st[s->adapter].bytes[cat] += cost;
+			shared[s->adapter][alloc_group(a)] += cost;
+			if (a->kind == OPENDXG_ALLOC_KIND_HOST_VISIBLE)
+				*heap_used += a->charged;
+		}
+	}
 	return NULL;
 }
 
@@ -2043,14 +2375,16 @@ const char *memory_check(const struct dxg_vm *vm)
 	const struct vm_memory *m = vmem(vm);
 	struct memory_stats *st = calloc(DXGW_MAX_ADAPTERS, sizeof(*st));
 	uint64_t (*usage)[MEM_GROUPS] = calloc(DXGW_MAX_ADAPTERS, sizeof(*usage));
+	uint64_t (*shared)[MEM_GROUPS] = calloc(DXGW_MAX_ADAPTERS, sizeof(*shared));
 	uint32_t total = 0, fence_slots = 0;
 	uint64_t heap_used = 0, runtime = 0;
 	const char *why = NULL;
 
-	if (!st || !usage) {
+	if (!st || !usage || !shared) {
 		why = NULL;	/* no memory to check with: not a finding */
 		goto out;
 	}
+	why = check_shares(m, st, shared, &heap_used, &runtime);
 	for (const struct obj_list *pl = vm->processes.next; !why && pl != &vm->processes;
 	     pl = pl->next) {
 		const struct dxg_process *p = obj_container_of(pl, const struct dxg_process, link);
@@ -2067,10 +2401,7 @@ const char *memory_check(const struct dxg_vm *vm)
 				const struct dxg_allocation *a =
 					obj_container_of(it, const struct dxg_allocation, link);
 
-				if (a->resource)
-					why = "standalone allocation with a resource";
-				else
-					why = check_allocation(vm, p, d, a, ast, usage);
+				why = check_allocation(vm, p, d, NULL, a, ast, usage);
 				if (a->kind == OPENDXG_ALLOC_KIND_HOST_VISIBLE)
 					heap_used += a->charged;
 			}
@@ -2083,6 +2414,11 @@ const char *memory_check(const struct dxg_vm *vm)
 				if (handle_table_lookup(&vm->handles, r->handle, DXG_HTYPE_RESOURCE,
 							p->handle) != r || r->device != d)
 					why = "resource handle or device";
+				else if (r->share && (r->share->adapter != d->adapter->index ||
+						      !r->shareable ||
+						      r->share->allocation_count !=
+							      r->allocation_count))
+					why = "shared resource";
 				ast->resources++;
 				runtime += r->runtime_data_size;
 				for (const struct obj_list *al = r->allocations.next;
@@ -2091,11 +2427,8 @@ const char *memory_check(const struct dxg_vm *vm)
 						al, const struct dxg_allocation, link);
 
 					count++;
-					if (a->resource != r)
-						why = "resource member names another resource";
-					else
-						why = check_allocation(vm, p, d, a, ast, usage);
-					if (a->kind == OPENDXG_ALLOC_KIND_HOST_VISIBLE)
+					why = check_allocation(vm, p, d, r, a, ast, usage);
+					if (a->kind == OPENDXG_ALLOC_KIND_HOST_VISIBLE && !a->shared)
 						heap_used += a->charged;
 				}
 				if (!why && (count != r->allocation_count || count == 0))
@@ -2144,8 +2477,13 @@ const char *memory_check(const struct dxg_vm *vm)
 		const struct memory_stats *have = &m->adapters[i].stats;
 
 		total += st[i].allocations;
-		if (have->allocations != st[i].allocations || have->resources != st[i].resources ||
-		    have->paging_queues != st[i].paging_queues)
+		st[i].claimed += shared[i][0] + shared[i][1];
+		if (m->adapters[i].shared_usage[0] != shared[i][0] ||
+		    m->adapters[i].shared_usage[1] != shared[i][1])
+			why = "shared usage differs from the shares' memory";
+		if (!why && (have->allocations != st[i].allocations ||
+			     have->resources != st[i].resources ||
+		    have->paging_queues != st[i].paging_queues))
 			why = "adapter object counters";
 		for (int c = 0; !why && c < MEM_CATEGORIES; c++) {
 			if (have->bytes[c] != st[i].bytes[c])
@@ -2187,51 +2525,209 @@ const char *memory_check(const struct dxg_vm *vm)
 out:
 	free(st);
 	free(usage);
+	free(shared);
 	return why;
 }
 
-/* ---- sharing (memory.h); placeholders of the contract commit, replaced by the memory helper ---- */
+/* ---- sharing (memory.h) ---- */
 
 int memory_share_resource(struct dxg_vm *vm, struct dxg_process *p, uint32_t handle,
 			  struct mem_share **out)
 {
-	(void)vm;
-	(void)p;
-	(void)handle;
+	struct vm_memory *m = vmem(vm);
+	struct dxg_resource *r = handle_table_lookup(&vm->handles, handle, DXG_HTYPE_RESOURCE,
+						     p->handle);
+	struct mem_share *s;
+	uint32_t i = 0;
+
 	*out = NULL;
-	return -EINVAL;
+	if (!r || !r->shareable)
+		return -EINVAL;
+	if (r->share) {
+		if (r->share->holds == UINT32_MAX)
+			return -ENOMEM;
+		r->share->holds++;
+		*out = r->share;
+		return 0;
+	}
+	if (r->runtime_data_size > MEM_MAX_RUNTIME_DATA - m->runtime_bytes)
+		return -ENOMEM;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->memory = calloc(r->allocation_count, sizeof(*s->memory));
+	if (r->runtime_data_size)
+		s->runtime_data = malloc(r->runtime_data_size);
+	if (!s->memory || (r->runtime_data_size && !s->runtime_data)) {
+		free(s->memory);
+		free(s->runtime_data);
+		free(s);
+		return -ENOMEM;
+	}
+	if (r->runtime_data_size)
+		memcpy(s->runtime_data, r->runtime_data, r->runtime_data_size);
+	s->runtime_data_size = r->runtime_data_size;
+	m->runtime_bytes += s->runtime_data_size;
+	for (struct obj_list *it = r->allocations.next; it != &r->allocations; it = it->next) {
+		struct dxg_allocation *a = obj_container_of(it, struct dxg_allocation, link);
+
+		a->share = s;
+		s->memory[i++] = a;
+	}
+	s->allocation_count = i;
+	s->adapter = r->device->adapter->index;
+	s->creator = r;
+	s->resources = 1;
+	s->holds = 1;
+	r->share = s;
+	obj_list_add_tail(&m->shares, &s->link);
+	*out = s;
+	return 0;
 }
 
-void memory_share_put(struct dxg_vm *vm, struct mem_share *m)
+void memory_share_put(struct dxg_vm *vm, struct mem_share *s)
 {
-	(void)vm;
-	(void)m;
+	if (!s || s->holds == 0)
+		return;
+	s->holds--;
+	share_release_if_unused(vm, s);
+}
+
+/* A device of `p` on the share's adapter, or NULL. */
+static struct dxg_device *share_device(struct dxg_vm *vm, struct dxg_process *p, uint32_t handle,
+				       const struct mem_share *s)
+{
+	struct dxg_device *d = find_device(vm, p, handle);
+
+	return d && d->adapter->index == s->adapter ? d : NULL;
 }
 
 int memory_share_query(struct dxg_vm *vm, struct dxg_process *p, uint32_t device,
-		       struct mem_share *m, unsigned char *reply, uint32_t reply_cap,
+		       struct mem_share *s, unsigned char *reply, uint32_t reply_cap,
 		       uint32_t *reply_len)
 {
-	(void)vm;
-	(void)p;
-	(void)device;
-	(void)m;
-	(void)reply;
-	(void)reply_cap;
+	struct reply_buf r = { .data = reply, .cap = reply_cap };
+	unsigned char *body;
+
 	*reply_len = 0;
-	return -EINVAL;
+	if (!s || !share_device(vm, p, device, s))
+		return -EINVAL;
+	body = reply_take(&r, sizeof(struct dxgw_query_shared_resource_reply));
+	if (!body)
+		return -ENOMEM;
+	PUT32(body, struct dxgw_query_shared_resource_reply, allocation_count, s->allocation_count);
+	PUT32(body, struct dxgw_query_shared_resource_reply, runtime_data_size,
+	      s->runtime_data_size);
+	*reply_len = r.len;
+	return 0;
+}
+
+static void free_unlinked_opened(struct dxg_vm *vm, struct dxg_resource *r,
+				 struct dxg_allocation **made, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (made[i]->handle)
+			handle_table_free(&vm->handles, made[i]->handle);
+		free(made[i]);
+	}
+	if (r) {
+		if (r->handle)
+			handle_table_free(&vm->handles, r->handle);
+		free(r);
+	}
+	free(made);
 }
 
 int memory_share_open(struct dxg_vm *vm, struct dxg_process *p, const struct dxgw_request *req,
-		      struct mem_share *m, unsigned char *reply, uint32_t reply_cap,
+		      struct mem_share *s, unsigned char *reply, uint32_t reply_cap,
 		      uint32_t *reply_len)
 {
-	(void)vm;
-	(void)p;
-	(void)req;
-	(void)m;
-	(void)reply;
-	(void)reply_cap;
+	struct vm_memory *m = vmem(vm);
+	struct reply_buf rb = { .data = reply, .cap = reply_cap };
+	const uint32_t access = req->open_shared_resource.access;
+	struct dxg_device *d;
+	struct dxg_resource *r = NULL;
+	struct dxg_allocation **made = NULL;
+	unsigned char *head, *list, *data;
+	uint32_t n, made_count = 0;
+
 	*reply_len = 0;
-	return -EINVAL;
+	if (!s)
+		return -EINVAL;
+	d = share_device(vm, p, req->open_shared_resource.device, s);
+	n = s->allocation_count;
+	if (!d || req->open_shared_resource.allocation_count != n ||
+	    (access & ~DXGW_ACCESS_RESOURCE_ALL))
+		return -EINVAL;
+	if (!(access & DXGW_ACCESS_READ))
+		return -EACCES;
+	if (n > m->quota.max_allocations - min_u64(m->allocations, m->quota.max_allocations) ||
+	    s->resources == UINT32_MAX || !process_mem(p))
+		return -ENOMEM;
+	head = reply_take(&rb, sizeof(struct dxgw_open_shared_resource_reply));
+	list = reply_take(&rb, n * (uint32_t)sizeof(struct dxgw_shared_allocation));
+	data = reply_take(&rb, dxgw_pad8(s->runtime_data_size));
+	made = calloc(n, sizeof(*made));
+	r = calloc(1, sizeof(*r));
+	if (!head || !list || !data || !made || !r)
+		goto nomem;
+	obj_list_init(&r->allocations);
+	obj_list_init(&r->link);
+	r->device = d;
+	r->shareable = true;
+	r->share = s;
+	if (handle_table_alloc(&vm->handles, DXG_HTYPE_RESOURCE, p->handle, r, &r->handle))
+		goto nomem;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct dxg_allocation *h = s->memory[i];
+		struct dxg_allocation *a = calloc(1, sizeof(*a));
+
+		if (!a)
+			goto nomem;
+		made[made_count++] = a;
+		obj_list_init(&a->link);
+		obj_list_init(&a->offered_link);
+		a->kind = h->kind;
+		a->adapter = s->adapter;
+		a->device = d;
+		a->size = h->size;
+		a->charged = h->charged;
+		a->shared = s->memory[i];
+		a->read_only = !(access & DXGW_ACCESS_WRITE);
+		/* Borrowed: the holder outlives this handle. The module is the handle's own. */
+		a->code = h->code;
+		if (handle_table_alloc(&vm->handles, DXG_HTYPE_ALLOCATION, p->handle, a,
+				       &a->handle))
+			goto nomem;
+	}
+	/* Commit: nothing below can fail. */
+	obj_list_add_tail(&d->resources, &r->link);
+	m->adapters[s->adapter].stats.resources++;
+	s->resources++;
+	for (uint32_t i = 0; i < n; i++) {
+		struct dxg_allocation *a = made[i];
+		unsigned char *e = list + (size_t)i * sizeof(struct dxgw_shared_allocation);
+
+		a->resource = r;
+		obj_list_add_tail(&r->allocations, &a->link);
+		r->allocation_count++;
+		m->allocations++;
+		m->adapters[s->adapter].stats.allocations++;
+		PUT32(e, struct dxgw_shared_allocation, allocation, a->handle);
+		PUT32(e, struct dxgw_shared_allocation, kind, a->kind);
+		PUT64(e, struct dxgw_shared_allocation, size, a->size);
+	}
+	free(made);
+	if (s->runtime_data_size)
+		memcpy(data, s->runtime_data, s->runtime_data_size);
+	PUT32(head, struct dxgw_open_shared_resource_reply, resource, r->handle);
+	PUT32(head, struct dxgw_open_shared_resource_reply, allocation_count, n);
+	PUT32(head, struct dxgw_open_shared_resource_reply, runtime_data_size,
+	      s->runtime_data_size);
+	*reply_len = rb.len;
+	return 0;
+
+nomem:
+	free_unlinked_opened(vm, r, made, made_count);
+	return -ENOMEM;
 }

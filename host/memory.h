@@ -114,14 +114,25 @@ enum mem_category {
 
 struct dxg_resource;
 struct dxg_paging_queue;
+struct mem_share;
 
 struct dxg_allocation {
 	struct obj_list link;		/* dxg_device.allocations, or dxg_resource.allocations */
 	struct obj_list offered_link;	/* the VM's discard candidates while offered */
-	uint32_t handle;
+	uint32_t handle;		/* 0: a shared memory whose creator's handle is gone */
 	uint32_t kind;			/* OPENDXG_ALLOC_KIND_* */
-	struct dxg_device *device;
+	uint32_t adapter;		/* adapter index (shared memory outlives its device) */
+	struct dxg_device *device;	/* NULL once the creator's handle is gone (shared) */
 	struct dxg_resource *resource;	/* NULL for a standalone allocation */
+	/*
+	 * Sharing (memory.c, "sharing"): an allocation handle opened from a share names the
+	 * allocation that holds the memory (`shared`); it has no backing and charges nothing, and
+	 * every state below except `program` and `mark` is the holder's. memory_translate_gpu_va()
+	 * answers with the holder. `share` is set on the holder of a shared resource's memory.
+	 */
+	struct dxg_allocation *shared;
+	struct mem_share *share;
+	bool read_only;			/* opened without DXGW_ACCESS_WRITE */
 	uint64_t size;			/* bytes the guest asked for */
 	uint64_t charged;		/* size rounded up to MEM_PAGE */
 	uint32_t priority;
@@ -139,7 +150,8 @@ struct dxg_allocation {
 	struct vk_buffer *buffer;	/* DEVICE_LOCAL, resident and not discarded */
 	void *host_copy;		/* DEVICE_LOCAL, evicted and not discarded */
 	void *code;			/* PROGRAM: the validated SPIR-V words */
-	struct exec_program *program;	/* PROGRAM: its Vulkan module, made by the first SUBMIT */
+	struct exec_program *program;	/* PROGRAM: its Vulkan module, made by the first SUBMIT
+					 * (per handle; an opened handle borrows `code`) */
 };
 
 struct dxg_resource {
@@ -151,6 +163,8 @@ struct dxg_resource {
 	void *runtime_data;		/* the runtime's private data, kept for OPENRESOURCE */
 	uint32_t runtime_data_size;
 	uint64_t mark;
+	bool shareable;			/* created with CREATE_SHARED, or opened from a share */
+	struct mem_share *share;	/* shared (sealed), or opened from this share */
 };
 
 struct dxg_sync_object;
@@ -187,8 +201,8 @@ void memory_process_adapter_closed(struct dxg_vm *vm, struct dxg_process *p, uin
 void memory_process_destroy(struct dxg_vm *vm, struct dxg_process *p);
 
 /*
- * Handles one decoded 0x04xx request of process `p`, and INVALIDATE_CACHE (0x0802). The reply body (wire format) goes to
- * `reply`, at most `reply_cap` bytes, its length to *reply_len. Returns 0, DXGW_STATUS_PENDING
+ * Handles one decoded 0x04xx request of process `p`, and INVALIDATE_CACHE (0x0802). The reply
+ * body (wire format) goes to `reply`, at most `reply_cap` bytes, its length to *reply_len. Returns 0, DXGW_STATUS_PENDING
  * (the reply body is valid; memory_after_reply() finishes the work) or a negative errno.
  */
 int memory_handle_request(struct dxg_vm *vm, struct dxg_process *p, const struct dxgw_request *req,
@@ -216,9 +230,10 @@ const char *memory_check(const struct dxg_vm *vm);
 
 /*
  * The host translation of a GPU virtual address of process `p` on adapter `index`: the
- * allocation and byte offset behind [va, va + len). -EFAULT when the range is not inside one
- * mapping (or the process has no space there), -EACCES for a write to a mapping without write
- * access (gpuva.h).
+ * allocation that holds the memory behind [va, va + len) and the byte offset in it (for an
+ * allocation opened from a share, the holder: its kind and backing fields are the memory's).
+ * -EFAULT when the range is not inside one mapping (or the process has no space there), -EACCES
+ * for a write to a mapping without write access (gpuva.h).
  */
 int memory_translate_gpu_va(const struct dxg_process *p, uint32_t index, uint64_t va,
 			    uint64_t len, bool write, struct dxg_allocation **allocation,

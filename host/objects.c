@@ -11,6 +11,7 @@
 
 #include "exec.h"
 #include "memory.h"
+#include "share.h"
 #include "sync.h"
 
 void sanitize_name(char *name)
@@ -65,12 +66,19 @@ int vm_init(struct dxg_vm *vm, const struct vk_backend *vk, uint32_t generation,
 		handle_table_fini(&vm->handles);
 		return -ENOMEM;
 	}
+	if (share_vm_init(vm)) {
+		exec_vm_fini(vm);
+		memory_vm_fini(vm);
+		handle_table_fini(&vm->handles);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
 void vm_fini(struct dxg_vm *vm)
 {
 	vm_destroy_all_processes(vm);
+	share_vm_fini(vm);
 	/* Jobs and programs are gone with the processes; vk_exec goes before its device. */
 	exec_vm_fini(vm);
 	memory_vm_fini(vm);
@@ -143,6 +151,8 @@ void vm_destroy_all_processes(struct dxg_vm *vm)
 {
 	while (!obj_list_empty(&vm->processes))
 		vm_destroy_process(vm, obj_container_of(vm->processes.next, struct dxg_process, link));
+	/* The descriptors holding the shares died with the guest driver that made them. */
+	share_vm_reset(vm);
 }
 
 int vm_create_process(struct dxg_vm *vm, uint32_t pid, const char *name, uint32_t *handle)

@@ -11,8 +11,10 @@
  * is the truth, the slot a little-endian mirror stored with release semantics after the value
  * changed; every store sets dxg_vm.fence_kick so the worker interrupts the guest.
  *
- * Objects are refcounted: the queue items that name one (exec.c) keep it alive after it was
- * destroyed; a destroyed object satisfies every wait and ignores every signal.
+ * Handles are refcounted: the queue items that name one (exec.c) keep it alive after it was
+ * destroyed; a destroyed handle satisfies every wait and ignores every signal made through it.
+ * The object behind the handles (struct sync_state) may have several: shares (share.h) let
+ * other processes open handles of their own, each with its own slot and access rights.
  */
 #ifndef DXGD_SYNC_H
 #define DXGD_SYNC_H
@@ -24,28 +26,62 @@
 #include "wire_decode.h"
 
 enum sync_owner {
-	SYNC_OWNER_DEVICE,		/* CREATE_SYNC_OBJECT: the guest destroys it */
+	SYNC_OWNER_DEVICE,		/* CREATE_SYNC_OBJECT or an opened share: the guest destroys it */
 	SYNC_OWNER_PAGING_QUEUE,	/* goes with its paging queue */
 	SYNC_OWNER_HW_QUEUE,		/* a hardware queue's progress fence */
 };
 
-struct dxg_sync_object {
-	struct obj_list link;		/* dxg_device.sync_objects, until destroyed */
-	uint32_t handle;		/* DXG_HTYPE_SYNCOBJECT, owned by the process */
-	uint32_t type;			/* D3DDDI_SYNCHRONIZATION_MUTEX .. D3DDDI_MONITORED_FENCE */
-	uint32_t flags;			/* D3DDDI_SYNCOBJ_FLAG_* (DXGW_SYNC_OBJECT_FLAGS) */
-	enum sync_owner owner;
-	struct dxg_device *device;	/* NULL once destroyed */
-	uint32_t refs;			/* 1 while alive, plus one per queue item naming it */
-	uint64_t slot;			/* region offset of its fence slot; 0: none */
+/*
+ * The object itself, apart from its handles: one per object, shared by every handle on it (the
+ * creator's and those opened through a share, in any process). The value here is the truth;
+ * every handle keeps a copy of it (dxg_sync_object.value) and a slot that mirror it, and so
+ * does the share's own slot. Refcounted: one per live handle, one for the share holding it, one
+ * per WAIT_SHARE_ON_QUEUE item.
+ */
+struct sync_state {
+	uint32_t type;
+	uint32_t flags;			/* the creator's D3DDDI_SYNCOBJ_FLAG_* */
+	bool queue_fence;		/* a paging or hardware queue's fence: only its queue moves it */
+	bool orphaned;			/* its last handle went (sticky): nothing signals it any more */
+	uint32_t refs;
+	uint32_t handle_count;
+	struct obj_list handles;	/* live handles (dxg_sync_object.state_link) */
 	/*
 	 * FENCE, MONITORED_FENCE: the value reached. CPU_NOTIFICATION: signals received.
 	 * SEMAPHORE: the count. MUTEX: 1 while owned.
 	 */
 	uint64_t value;
 	uint64_t max_count;		/* SEMAPHORE */
+	uint64_t share_slot;		/* the share's own slot (monitored fences), 0: none */
 	uint64_t mark;			/* duplicate detection within one request */
 };
+
+/* A handle on a sync object. */
+struct dxg_sync_object {
+	struct obj_list link;		/* dxg_device.sync_objects, until destroyed */
+	struct obj_list state_link;	/* sync_state.handles, until destroyed */
+	uint32_t handle;		/* DXG_HTYPE_SYNCOBJECT, owned by the process */
+	uint32_t access;		/* DXGW_ACCESS_WAIT | DXGW_ACCESS_SIGNAL; creators have both */
+	enum sync_owner owner;
+	struct dxg_device *device;	/* NULL once destroyed */
+	struct sync_state *state;	/* NULL once destroyed */
+	uint32_t refs;			/* 1 while alive, plus one per queue item naming it */
+	uint64_t slot;			/* region offset of its fence slot; 0: none */
+	/*
+	 * Copies of the state's, kept equal by sync.c for readers (type and flags never change,
+	 * value is rewritten whenever the state's changes; frozen once destroyed).
+	 */
+	uint32_t type;			/* D3DDDI_SYNCHRONIZATION_MUTEX .. D3DDDI_MONITORED_FENCE */
+	uint32_t flags;			/* D3DDDI_SYNCOBJ_FLAG_* (DXGW_SYNC_OBJECT_FLAGS) */
+	uint64_t value;
+	uint64_t max_count;
+};
+
+/*
+ * The owner of the share slots' fence page: never a process handle (a handle's instance bits
+ * are 0), so no process's pages are mixed with them and none is mapped into a process.
+ */
+#define SYNC_SHARE_SLOT_OWNER 0xffffffffu
 
 static inline bool sync_is_fence(const struct dxg_sync_object *s)
 {
@@ -96,6 +132,58 @@ void sync_wait_acquire(struct dxg_sync_object *s);
 
 /* Fence slots held by live objects (memory_check() compares them with the slot allocator). */
 uint32_t sync_slot_count(const struct dxg_vm *vm);
+
+/*
+ * Access checks of a live handle: SIGNAL_FROM_CPU and SIGNAL_ON_QUEUE need DXGW_ACCESS_SIGNAL,
+ * waits (queue waits, GET_FENCE_SLOTS, UPDATE_GPU_VA fences) DXGW_ACCESS_WAIT: -EACCES.
+ */
+static inline bool sync_can_signal(const struct dxg_sync_object *s)
+{
+	return s->access & DXGW_ACCESS_SIGNAL;
+}
+
+static inline bool sync_can_wait(const struct dxg_sync_object *s)
+{
+	return s->access & DXGW_ACCESS_WAIT;
+}
+
+/* Only the queue moves its fences (a queue's own handle, or one opened through a share). */
+static inline bool sync_host_signalled(const struct dxg_sync_object *s)
+{
+	return s->owner != SYNC_OWNER_DEVICE || (s->state && s->state->queue_fence);
+}
+
+/* ---- sharing (share.c) ---- */
+
+void sync_state_ref(struct sync_state *st);
+void sync_state_unref(struct dxg_vm *vm, struct sync_state *st);
+
+/*
+ * SHARE_OBJECT of handle `s` (live, of the caller): -EINVAL unless `sync_file` and s is a
+ * monitored fence, or not `sync_file` and s was created SHARED (queue fences never are);
+ * -EACCES for a handle that could not pass on what the descriptor grants (a sync file: WAIT;
+ * else all rights).
+ */
+int sync_share_check(const struct dxg_sync_object *s, bool sync_file);
+/*
+ * A share starts holding `st` (one reference): monitored fences get the share's own slot,
+ * mirroring the value. -ENOMEM without a slot. sync_share_detach() undoes it.
+ */
+int sync_share_attach(struct dxg_vm *vm, struct sync_state *st);
+void sync_share_detach(struct dxg_vm *vm, struct sync_state *st);
+/*
+ * OPEN_SHARED_SYNC_OBJECT: a new handle of `p` on its device `device` for `st` with `access`;
+ * the reply is struct dxgw_open_shared_sync_object_reply.
+ */
+int sync_open_shared(struct dxg_vm *vm, struct dxg_process *p, uint32_t device, uint32_t access,
+		     struct sync_state *st, unsigned char *reply, uint32_t reply_cap,
+		     uint32_t *reply_len);
+/* WAIT_SHARE_ON_QUEUE: the value is reached, or no handle is left to signal it. */
+bool sync_state_wait_ready(const struct sync_state *st, uint64_t value);
+/* Checks a state against its handles and slots: NULL or what is wrong (share_check()). */
+const char *sync_state_check(struct dxg_vm *vm, const struct sync_state *st);
+/* share.c: the share slots (sync_slot_count() counts them). */
+uint32_t share_fence_slot_count(const struct dxg_vm *vm);
 
 /* CREATE_SYNC_OBJECT, DESTROY_SYNC_OBJECT, SIGNAL_FROM_CPU, GET_FENCE_SLOTS. */
 int sync_handle_request(struct dxg_vm *vm, struct dxg_process *p, const struct dxgw_request *req,

@@ -1973,6 +1973,216 @@ int uguest_wait_on_queue(struct uguest *g, uint32_t process, uint32_t queue,
 	return call_owned(g, DXGW_OP_WAIT_ON_QUEUE, process, body, (uint32_t)len, NULL, 0);
 }
 
+/* ---- sharing ---- */
+
+int uguest_share_object(struct uguest *g, uint32_t process, uint32_t object, uint32_t flags,
+			struct uguest_share *out)
+{
+	struct dxgw_share_object_req req = {
+		.object = dxg_to_le32(object),
+		.flags = dxg_to_le32(flags),
+	};
+	struct dxgw_share_object_reply rep;
+	uint32_t len;
+	int ret = uguest_call(g, DXGW_OP_SHARE_OBJECT, process, &req, sizeof(req), &rep,
+			      sizeof(rep), &len);
+
+	if (ret)
+		return ret;
+	if (len < sizeof(rep))
+		return -EPROTO;
+	out->share_id = dxg_from_le64(rep.share_id);
+	out->kind = dxg_from_le32(rep.kind);
+	out->sync_type = dxg_from_le32(rep.sync_type);
+	out->fence_offset = dxg_from_le64(rep.fence_offset);
+	return 0;
+}
+
+int uguest_close_share(struct uguest *g, uint64_t share_id)
+{
+	struct dxgw_close_share_req req = { .share_id = dxg_to_le64(share_id) };
+
+	return uguest_call(g, DXGW_OP_CLOSE_SHARE, 0, &req, sizeof(req), NULL, 0, NULL);
+}
+
+int uguest_open_shared_sync_object(struct uguest *g, uint32_t process, uint32_t device,
+				   uint32_t access, uint64_t share_id,
+				   struct uguest_opened_sync_object *out)
+{
+	struct dxgw_open_shared_sync_object_req req = {
+		.device = dxg_to_le32(device),
+		.access = dxg_to_le32(access),
+		.share_id = dxg_to_le64(share_id),
+	};
+	struct dxgw_open_shared_sync_object_reply rep;
+	uint32_t len;
+	int ret = uguest_call(g, DXGW_OP_OPEN_SHARED_SYNC_OBJECT, process, &req, sizeof(req), &rep,
+			      sizeof(rep), &len);
+
+	if (ret)
+		return ret;
+	if (len < sizeof(rep))
+		return -EPROTO;
+	out->handle = dxg_from_le32(rep.sync_object);
+	out->type = dxg_from_le32(rep.type);
+	out->fence_offset = dxg_from_le64(rep.fence_offset);
+	out->fence_gpu_va = dxg_from_le64(rep.fence_gpu_va);
+	out->fence_value = dxg_from_le64(rep.fence_value);
+	return 0;
+}
+
+int uguest_query_shared_resource(struct uguest *g, uint32_t process, uint32_t device,
+				 uint64_t share_id, uint32_t *allocation_count,
+				 uint32_t *runtime_data_size)
+{
+	struct dxgw_query_shared_resource_req req = {
+		.device = dxg_to_le32(device),
+		.share_id = dxg_to_le64(share_id),
+	};
+	struct dxgw_query_shared_resource_reply rep;
+	uint32_t len;
+	int ret = uguest_call(g, DXGW_OP_QUERY_SHARED_RESOURCE, process, &req, sizeof(req), &rep,
+			      sizeof(rep), &len);
+
+	if (ret)
+		return ret;
+	if (len < sizeof(rep))
+		return -EPROTO;
+	if (allocation_count)
+		*allocation_count = dxg_from_le32(rep.allocation_count);
+	if (runtime_data_size)
+		*runtime_data_size = dxg_from_le32(rep.runtime_data_size);
+	return 0;
+}
+
+int uguest_open_shared_resource(struct uguest *g, uint32_t process, uint32_t device,
+				uint32_t access, uint64_t share_id, uint32_t allocation_count,
+				uint32_t *resource, struct uguest_shared_allocation *allocations,
+				void *runtime_data, uint32_t runtime_data_max,
+				uint32_t *runtime_data_size)
+{
+	struct dxgw_open_shared_resource_req req = {
+		.device = dxg_to_le32(device),
+		.access = dxg_to_le32(access),
+		.share_id = dxg_to_le64(share_id),
+		.allocation_count = dxg_to_le32(allocation_count),
+	};
+	const uint32_t head = sizeof(struct dxgw_open_shared_resource_reply);
+	const uint64_t cap = head + 16ull * allocation_count + DXGW_MAX_ALLOC_PRIV;
+	struct dxgw_open_shared_resource_reply rep;
+	uint32_t len = 0, count, data_size;
+	unsigned char *buf;
+	int ret;
+
+	if (allocation_count > DXGW_MAX_ALLOCATIONS)
+		return -EINVAL;
+	buf = calloc(1, (size_t)cap);
+	if (!buf)
+		return -ENOMEM;
+	ret = uguest_call(g, DXGW_OP_OPEN_SHARED_RESOURCE, process, &req, sizeof(req), buf,
+			  (uint32_t)cap, &len);
+	if (ret)
+		goto out;
+	ret = -EPROTO;
+	if (len < head)
+		goto out;
+	memcpy(&rep, buf, sizeof(rep));
+	count = dxg_from_le32(rep.allocation_count);
+	data_size = dxg_from_le32(rep.runtime_data_size);
+	if (count != allocation_count || data_size > DXGW_MAX_ALLOC_PRIV ||
+	    len < head + 16ull * count + data_size)
+		goto out;
+	for (uint32_t i = 0; i < count; i++) {
+		struct dxgw_shared_allocation a;
+
+		memcpy(&a, buf + head + 16u * i, sizeof(a));
+		allocations[i].allocation = dxg_from_le32(a.allocation);
+		allocations[i].kind = dxg_from_le32(a.kind);
+		allocations[i].size = dxg_from_le64(a.size);
+	}
+	if (runtime_data)
+		memcpy(runtime_data, buf + head + 16u * count,
+		       data_size < runtime_data_max ? data_size : runtime_data_max);
+	if (runtime_data_size)
+		*runtime_data_size = data_size;
+	if (resource)
+		*resource = dxg_from_le32(rep.resource);
+	ret = 0;
+out:
+	free(buf);
+	return ret;
+}
+
+int uguest_wait_share_on_queue(struct uguest *g, uint32_t process, uint32_t queue,
+			       uint64_t share_id, uint64_t value)
+{
+	struct dxgw_wait_share_on_queue_req req = {
+		.queue = dxg_to_le32(queue),
+		.share_id = dxg_to_le64(share_id),
+		.value = dxg_to_le64(value),
+	};
+
+	return uguest_call(g, DXGW_OP_WAIT_SHARE_ON_QUEUE, process, &req, sizeof(req), NULL, 0,
+			   NULL);
+}
+
+/* ---- statistics and queries ---- */
+
+int uguest_query_statistics(struct uguest *g, uint32_t process, uint32_t adapter, uint32_t type,
+			    const uint32_t query[2], uint32_t target, void *result)
+{
+	struct dxgw_query_statistics_req req = {
+		.adapter = dxg_to_le32(adapter),
+		.type = dxg_to_le32(type),
+		.query = { dxg_to_le32(query ? query[0] : 0), dxg_to_le32(query ? query[1] : 0) },
+		.target = dxg_to_le32(target),
+	};
+	uint32_t len;
+	int ret = uguest_call(g, DXGW_OP_QUERY_STATISTICS, process, &req, sizeof(req), result,
+			      DXGW_QUERY_STATISTICS_RESULT_SIZE, &len);
+
+	if (ret)
+		return ret;
+	return len < DXGW_QUERY_STATISTICS_RESULT_SIZE ? -EPROTO : 0;
+}
+
+int uguest_is_feature_enabled(struct uguest *g, uint32_t process, uint32_t adapter,
+			      uint32_t feature_id, uint32_t *version, uint32_t *value)
+{
+	struct dxgw_is_feature_enabled_req req = {
+		.adapter = dxg_to_le32(adapter),
+		.feature_id = dxg_to_le32(feature_id),
+	};
+	struct dxgw_is_feature_enabled_reply rep;
+	uint32_t len;
+	int ret = uguest_call(g, DXGW_OP_IS_FEATURE_ENABLED, process, &req, sizeof(req), &rep,
+			      sizeof(rep), &len);
+
+	if (ret)
+		return ret;
+	if (len < sizeof(rep))
+		return -EPROTO;
+	if (version)
+		*version = dxg_from_le32(rep.version);
+	if (value)
+		*value = dxg_from_le32(rep.value);
+	return 0;
+}
+
+int uguest_invalidate_cache(struct uguest *g, uint32_t process, uint32_t device,
+			    uint32_t allocation, uint64_t offset, uint64_t length)
+{
+	struct dxgw_invalidate_cache_req req = {
+		.device = dxg_to_le32(device),
+		.allocation = dxg_to_le32(allocation),
+		.offset = dxg_to_le64(offset),
+		.length = dxg_to_le64(length),
+	};
+
+	return uguest_call(g, DXGW_OP_INVALIDATE_CACHE, process, &req, sizeof(req), NULL, 0,
+			   NULL);
+}
+
 /* ---- execution ---- */
 
 int uguest_create_hw_queue(struct uguest *g, uint32_t process, uint32_t context, uint32_t flags,

@@ -493,6 +493,72 @@ struct uguest_escape_args {
 int uguest_escape(struct uguest *g, uint32_t process, const struct uguest_escape_args *args,
 		  void *data, uint32_t size);
 
+/* ---- sharing (0x07xx): docs/protocol.md "Sharing" ---- */
+
+struct uguest_share {
+	uint64_t share_id;
+	uint32_t kind;			/* DXGW_SHARE_KIND_* */
+	uint32_t sync_type;		/* sync objects: D3DDDI_*; resources: 0 */
+	uint64_t fence_offset;		/* monitored fences: the share's own slot; else 0 */
+};
+
+/* SHARE_OBJECT: a sync object or resource of `process`; flags DXGW_SHARE_*. */
+int uguest_share_object(struct uguest *g, uint32_t process, uint32_t object, uint32_t flags,
+			struct uguest_share *out);
+/* CLOSE_SHARE (VM scope): drops one reference. */
+int uguest_close_share(struct uguest *g, uint64_t share_id);
+
+struct uguest_opened_sync_object {
+	uint32_t handle;
+	uint32_t type;			/* D3DDDI_* */
+	uint64_t fence_offset;		/* the new handle's own slot (monitored fences, ...) */
+	uint64_t fence_gpu_va;
+	uint64_t fence_value;		/* fences: the value when opened */
+};
+
+/* OPEN_SHARED_SYNC_OBJECT: a handle of `process` on `device`; access DXGW_ACCESS_WAIT|SIGNAL. */
+int uguest_open_shared_sync_object(struct uguest *g, uint32_t process, uint32_t device,
+				   uint32_t access, uint64_t share_id,
+				   struct uguest_opened_sync_object *out);
+/* QUERY_SHARED_RESOURCE: what uguest_open_shared_resource() needs. */
+int uguest_query_shared_resource(struct uguest *g, uint32_t process, uint32_t device,
+				 uint64_t share_id, uint32_t *allocation_count,
+				 uint32_t *runtime_data_size);
+
+struct uguest_shared_allocation {
+	uint32_t allocation;
+	uint32_t kind;			/* OPENDXG_ALLOC_KIND_* */
+	uint64_t size;
+};
+
+/*
+ * OPEN_SHARED_RESOURCE: `allocations` receives allocation_count entries, `runtime_data` (may
+ * be NULL) up to runtime_data_max bytes of the resource's runtime data; *runtime_data_size (may
+ * be NULL) its full size. access: DXGW_ACCESS_READ | DXGW_ACCESS_WRITE bits.
+ */
+int uguest_open_shared_resource(struct uguest *g, uint32_t process, uint32_t device,
+				uint32_t access, uint64_t share_id, uint32_t allocation_count,
+				uint32_t *resource, struct uguest_shared_allocation *allocations,
+				void *runtime_data, uint32_t runtime_data_max,
+				uint32_t *runtime_data_size);
+/* WAIT_SHARE_ON_QUEUE: later work of `queue` waits for the share's fence to reach `value`. */
+int uguest_wait_share_on_queue(struct uguest *g, uint32_t process, uint32_t queue,
+			       uint64_t share_id, uint64_t value);
+
+/* ---- statistics and queries (0x08xx) ---- */
+
+/*
+ * QUERY_STATISTICS: `result` receives DXGW_QUERY_STATISTICS_RESULT_SIZE bytes (the
+ * D3DKMT_QUERYSTATISTICS_RESULT union, little-endian as dxgd wrote it). target 0: the caller.
+ */
+int uguest_query_statistics(struct uguest *g, uint32_t process, uint32_t adapter, uint32_t type,
+			    const uint32_t query[2], uint32_t target, void *result);
+/* IS_FEATURE_ENABLED: the two u16 of dxgk_isfeatureenabled_result. */
+int uguest_is_feature_enabled(struct uguest *g, uint32_t process, uint32_t adapter,
+			      uint32_t feature_id, uint32_t *version, uint32_t *value);
+int uguest_invalidate_cache(struct uguest *g, uint32_t process, uint32_t device,
+			    uint32_t allocation, uint64_t offset, uint64_t length);
+
 /* ---- command buffers (include/uapi/misc/opendxg.h, docs/cmdbuf.md) ---- */
 
 /*

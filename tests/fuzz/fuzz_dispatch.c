@@ -37,6 +37,7 @@
 #include "exec.h"
 #include "fuzz_vm.h"
 #include "memory.h"
+#include "share.h"
 #include "sync.h"
 #include "wire_decode.h"
 #include "worker_dispatch.h"
@@ -241,6 +242,10 @@ static void check_vm(struct dxg_vm *vm)
 		if (xwhy)
 			fprintf(stderr, "fuzz-dispatch: exec_check: %s\n", xwhy);
 		CHECK(xwhy == NULL);
+		xwhy = share_check(vm);
+		if (xwhy)
+			fprintf(stderr, "fuzz-dispatch: share_check: %s\n", xwhy);
+		CHECK(xwhy == NULL);
 		/* Paging-queue and hardware-queue fences are sync objects (one handle each). */
 		CHECK(live == vm->adapter_count + processes + devices + contexts + t.objects + syncs +
 			      vm->counters.hw_queues);
@@ -285,8 +290,7 @@ static bool at_limit(struct dxg_vm *vm, const struct vm_snapshot *before,
 		 * queue items and bytes per queue and VM, handles): exec_check() and the sync object
 		 * walk keep those honest.
 		 */
-		return (req->opcode & 0xff00) == 0x0400 || (req->opcode & 0xff00) == 0x0500 ||
-		       (req->opcode & 0xff00) == 0x0600;
+		return (req->opcode & 0xff00) >= 0x0400 && (req->opcode & 0xff00) <= 0x0800;
 	}
 }
 
@@ -503,6 +507,41 @@ static void check_exec_success(struct dxg_vm *vm, const struct dxgw_request *req
 	}
 }
 
+/* The sharing opcodes' successful replies (wire.h 0x07xx; resources are memory.c's). */
+static void check_share_success(struct dxg_vm *vm, const struct dxgw_request *req,
+				const unsigned char *body, uint32_t body_len)
+{
+	switch (req->opcode) {
+	case DXGW_OP_SHARE_OBJECT: {
+		uint32_t kind = dxg_get_le32(body + offsetof(struct dxgw_share_object_reply, kind));
+
+		CHECK(body_len == sizeof(struct dxgw_share_object_reply));
+		CHECK(dxg_get_le64(body) != 0);
+		CHECK(kind == DXGW_SHARE_KIND_SYNC_OBJECT || kind == DXGW_SHARE_KIND_RESOURCE);
+		CHECK(share_count(vm) >= 1);
+		break;
+	}
+	case DXGW_OP_OPEN_SHARED_SYNC_OBJECT: {
+		struct dxg_process *p = vm_find_process(vm, req->process);
+		struct dxg_sync_object *s;
+
+		CHECK(body_len == sizeof(struct dxgw_open_shared_sync_object_reply));
+		CHECK(p != NULL);
+		s = sync_find(vm, p, dxg_get_le32(body));
+		CHECK(s != NULL && s->owner == SYNC_OWNER_DEVICE);
+		CHECK(s->access == req->open_shared_sync_object.access);
+		CHECK(dxg_get_le64(body + 8) == s->slot);
+		break;
+	}
+	case DXGW_OP_CLOSE_SHARE:
+	case DXGW_OP_WAIT_SHARE_ON_QUEUE:
+		CHECK(body_len == 0);
+		break;
+	default:
+		break;
+	}
+}
+
 /* What a successful reply must carry, opcode by opcode (docs/protocol.md). */
 static void check_success(struct dxg_vm *vm, const struct dxgw_request *req,
 			  const unsigned char *body, uint32_t body_len)
@@ -524,6 +563,7 @@ static void check_success(struct dxg_vm *vm, const struct dxgw_request *req,
 		/* A new driver instance: nothing of the old one's execution is left. */
 		CHECK(vm->counters.sync_objects == 0 && vm->counters.hw_queues == 0);
 		CHECK(vm->counters.queue_items == 0 && vm->counters.queued_bytes == 0);
+		CHECK(share_count(vm) == 0);
 		break;
 	case DXGW_OP_CREATE_PROCESS: {
 		uint32_t handle = dxg_get_le32(body);
@@ -612,7 +652,9 @@ static void check_success(struct dxg_vm *vm, const struct dxgw_request *req,
 	default:
 		if ((req->opcode & 0xff00) == 0x0500 || (req->opcode & 0xff00) == 0x0600)
 			check_exec_success(vm, req, body, body_len);
-		else
+		else if ((req->opcode & 0xff00) == 0x0700)
+			check_share_success(vm, req, body, body_len);
+		else if ((req->opcode & 0xff00) == 0x0400 || req->opcode == DXGW_OP_INVALIDATE_CACHE)
 			check_memory_success(vm, req, body, body_len);
 		break;
 	}

@@ -1837,9 +1837,489 @@ D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_openresourcefromnthandle, sync_object, 100)
 #define D3DKMT_QUERYSTATISTICS_RESULT_SIZE		0x308
 
 /*
+ * The members of the Windows D3DKMT_QUERYSTATISTICS_RESULT union, one struct per query type,
+ * x86_64 layout with every hole a named pad member. Windows LARGE_INTEGER and ULONGLONG are
+ * __s64/__u64, BOOL and UINT are __u32; bitfield words are plain integers with the masks below.
+ */
+
+/* Sizes of the Windows arrays in the results. */
+#define D3DKMT_QUERYSTATISTICS_SEGMENT_PREFERENCE_MAX	5
+#define D3DKMT_QUERYSTATISTICS_QUEUE_PACKET_TYPES	8	/* D3DKMT_QueuePacketTypeMax */
+#define D3DKMT_QUERYSTATISTICS_DMA_PACKET_TYPES		4	/* D3DKMT_DmaPacketTypeMax */
+#define D3DKMT_QUERYSTATISTICS_PREEMPTION_COUNTERS	16
+
+/* D3DKMT_QUERYSTATISTICS_QUEUE_PACKET_TYPE: index of packet_information.queue_packet[] */
+#define D3DKMT_QUEUE_PACKET_RENDER_COMMAND_BUFFER	0u
+#define D3DKMT_QUEUE_PACKET_DEFERRED_COMMAND_BUFFER	1u
+#define D3DKMT_QUEUE_PACKET_SYSTEM_COMMAND_BUFFER	2u
+#define D3DKMT_QUEUE_PACKET_MMIO_FLIP_COMMAND_BUFFER	3u
+#define D3DKMT_QUEUE_PACKET_WAIT_COMMAND_BUFFER		4u
+#define D3DKMT_QUEUE_PACKET_SIGNAL_COMMAND_BUFFER	5u
+#define D3DKMT_QUEUE_PACKET_DEVICE_COMMAND_BUFFER	6u
+#define D3DKMT_QUEUE_PACKET_SOFTWARE_COMMAND_BUFFER	7u
+
+/* D3DKMT_QUERYSTATISTICS_DMA_PACKET_TYPE: index of packet_information.dma_packet[] */
+#define D3DKMT_DMA_PACKET_CLIENT_RENDER_BUFFER		0u
+#define D3DKMT_DMA_PACKET_CLIENT_PAGING_BUFFER		1u
+#define D3DKMT_DMA_PACKET_SYSTEM_PAGING_BUFFER		2u
+#define D3DKMT_DMA_PACKET_SYSTEM_PREEMPTION_BUFFER	3u
+
+/* D3DKMT_QUERYSTATISTICS_SEGMENT_TYPE: segment_properties bits 2..5 */
+#define D3DKMT_QUERYSTATISTICS_SEGMENT_TYPE_APERTURE	0u
+#define D3DKMT_QUERYSTATISTICS_SEGMENT_TYPE_MEMORY	1u
+#define D3DKMT_QUERYSTATISTICS_SEGMENT_TYPE_SYSMEM	2u
+
+struct d3dkmt_querystatistics_counter {
+	__u32 count;
+	__u32 pad;
+	__u64 bytes;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_counter, 16);
+
+struct d3dkmt_querystatistics_reference_dma_buffer {
+	__u32 nb_call;
+	__u32 nb_allocations_referenced;
+	__u32 max_nb_allocations_referenced;
+	__u32 nb_null_reference;
+	__u32 nb_write_reference;
+	__u32 nb_renamed_allocations_referenced;
+	__u32 nb_iteration_searching_renamed_allocation;
+	__u32 nb_locked_allocation_referenced;
+	__u32 nb_allocation_with_valid_prepatching_info_referenced;
+	__u32 nb_allocation_with_invalid_prepatching_info_referenced;
+	__u32 nb_dma_buffer_successfully_prepatched;
+	__u32 nb_primaries_references_overflow;
+	__u32 nb_allocation_with_non_preferred_resources;
+	__u32 nb_allocation_inserted_in_migration_table;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_reference_dma_buffer, 0x38);
+
+struct d3dkmt_querystatistics_renaming {
+	__u32 nb_allocations_renamed;
+	__u32 nb_allocations_shrinked;
+	__u32 nb_renamed_buffer;
+	__u32 max_renaming_list_length;
+	__u32 nb_failures_due_to_renaming_limit;
+	__u32 nb_failures_due_to_create_allocation;
+	__u32 nb_failures_due_to_open_allocation;
+	__u32 nb_failures_due_to_low_resource;
+	__u32 nb_failures_due_to_non_retired_limit;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_renaming, 0x24);
+
+struct d3dkmt_querystatistics_preparation {
+	__u32 broadcast_stall;
+	__u32 nb_dma_prepared;
+	__u32 nb_dma_prepared_long_path;
+	__u32 immediate_highest_preparation_pass;
+	struct d3dkmt_querystatistics_counter allocations_trimmed;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_preparation, 0x20);
+
+struct d3dkmt_querystatistics_paging_fault {
+	struct d3dkmt_querystatistics_counter faults;
+	struct d3dkmt_querystatistics_counter faults_first_time_access;
+	struct d3dkmt_querystatistics_counter faults_reclaimed;
+	struct d3dkmt_querystatistics_counter faults_migration;
+	struct d3dkmt_querystatistics_counter faults_incorrect_resource;
+	struct d3dkmt_querystatistics_counter faults_lost_content;
+	struct d3dkmt_querystatistics_counter faults_evicted;
+	struct d3dkmt_querystatistics_counter allocations_mem_reset;
+	struct d3dkmt_querystatistics_counter allocations_unreset_success;
+	struct d3dkmt_querystatistics_counter allocations_unreset_fail;
+	__u32 allocations_unreset_success_read;
+	__u32 allocations_unreset_fail_read;
+	struct d3dkmt_querystatistics_counter evictions;
+	struct d3dkmt_querystatistics_counter evictions_due_to_preparation;
+	struct d3dkmt_querystatistics_counter evictions_due_to_lock;
+	struct d3dkmt_querystatistics_counter evictions_due_to_close;
+	struct d3dkmt_querystatistics_counter evictions_due_to_purge;
+	struct d3dkmt_querystatistics_counter evictions_due_to_suspend_cpu_access;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_paging_fault, 0x108);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_paging_fault, evictions, 0xa8);
+
+struct d3dkmt_querystatistics_paging_transfer {
+	__u64 bytes_filled;
+	__u64 bytes_discarded;
+	__u64 bytes_mapped_into_aperture;
+	__u64 bytes_unmapped_from_aperture;
+	__u64 bytes_transferred_from_mdl_to_memory;
+	__u64 bytes_transferred_from_memory_to_mdl;
+	__u64 bytes_transferred_from_aperture_to_memory;
+	__u64 bytes_transferred_from_memory_to_aperture;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_paging_transfer, 0x40);
+
+struct d3dkmt_querystatistics_swizzling_range {
+	__u32 nb_ranges_acquired;
+	__u32 nb_ranges_released;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_swizzling_range, 8);
+
+struct d3dkmt_querystatistics_locks {
+	__u32 nb_locks;
+	__u32 nb_locks_wait_flag;
+	__u32 nb_locks_discard_flag;
+	__u32 nb_locks_no_overwrite;
+	__u32 nb_locks_no_read_sync;
+	__u32 nb_locks_linearization;
+	__u32 nb_complex_locks;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_locks, 0x1c);
+
+struct d3dkmt_querystatistics_allocations {
+	struct d3dkmt_querystatistics_counter created;
+	struct d3dkmt_querystatistics_counter destroyed;
+	struct d3dkmt_querystatistics_counter opened;
+	struct d3dkmt_querystatistics_counter closed;
+	struct d3dkmt_querystatistics_counter migrated_success;
+	struct d3dkmt_querystatistics_counter migrated_fail;
+	struct d3dkmt_querystatistics_counter migrated_abandoned;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_allocations, 0x70);
+
+struct d3dkmt_querystatistics_terminations {
+	struct d3dkmt_querystatistics_counter terminated_shared;
+	struct d3dkmt_querystatistics_counter terminated_non_shared;
+	struct d3dkmt_querystatistics_counter destroyed_shared;
+	struct d3dkmt_querystatistics_counter destroyed_non_shared;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_terminations, 0x40);
+
+/* d3dkmt_querystatistics_adapter_information.flags */
+#define D3DKMT_QUERYSTATISTICS_ADAPTER_MEMORY_GROUPS_MASK	0x3ull	/* NumberOfMemoryGroups */
+#define D3DKMT_QUERYSTATISTICS_ADAPTER_SUPPORTS_DEMOTION	0x4ull
+
+/* D3DKMT_QUERYSTATISTICS_ADAPTER */
+struct d3dkmt_querystatistics_adapter_information {
+	__u32 nb_segments;
+	__u32 node_count;
+	__u32 vidpn_source_count;
+	__u32 vsync_enabled;
+	__u32 tdr_detected_count;
+	__u32 pad0;
+	__s64 zero_length_dma_buffers;
+	__u64 restarted_period;
+	struct d3dkmt_querystatistics_reference_dma_buffer reference_dma_buffer;
+	struct d3dkmt_querystatistics_renaming renaming;
+	__u32 pad1;
+	struct d3dkmt_querystatistics_preparation preparation;
+	struct d3dkmt_querystatistics_paging_fault paging_fault;
+	struct d3dkmt_querystatistics_paging_transfer paging_transfer;
+	struct d3dkmt_querystatistics_swizzling_range swizzling_range;
+	struct d3dkmt_querystatistics_locks locks;
+	__u32 pad2;
+	struct d3dkmt_querystatistics_allocations allocations;
+	struct d3dkmt_querystatistics_terminations terminations;
+	__u64 flags;			/* D3DKMT_QUERYSTATISTICS_ADAPTER_* */
+	__u64 reserved[7];
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_adapter_information, 0x308);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_adapter_information, zero_length_dma_buffers,
+		       0x18);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_adapter_information, reference_dma_buffer,
+		       0x28);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_adapter_information, renaming, 0x60);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_adapter_information, preparation, 0x88);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_adapter_information, paging_fault, 0xa8);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_adapter_information, paging_transfer,
+		       0x1b0);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_adapter_information, swizzling_range,
+		       0x1f0);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_adapter_information, locks, 0x1f8);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_adapter_information, allocations, 0x218);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_adapter_information, terminations, 0x288);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_adapter_information, flags, 0x2c8);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_adapter_information, reserved, 0x2d0);
+
+struct d3dkmt_querystatistics_system_memory {
+	__u64 bytes_allocated;
+	__u64 bytes_reserved;
+	__u32 small_allocation_blocks;
+	__u32 large_allocation_blocks;
+	__u64 write_combined_bytes_allocated;
+	__u64 write_combined_bytes_reserved;
+	__u64 cached_bytes_allocated;
+	__u64 cached_bytes_reserved;
+	__u64 section_bytes_allocated;
+	__u64 section_bytes_reserved;
+	__u64 bytes_zeroed;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_system_memory, 0x50);
+
+/* D3DKMT_QUERYSTATISTICS_PROCESS */
+struct d3dkmt_querystatistics_process_information {
+	__u32 node_count;
+	__u32 vidpn_source_count;
+	struct d3dkmt_querystatistics_system_memory system_memory;
+	__u64 reserved[7];
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_process_information, 0x90);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_process_information, system_memory, 8);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_process_information, reserved, 0x58);
+
+struct d3dkmt_querystatistics_queue_packet_type_information {
+	__u32 packet_submitted;
+	__u32 packet_completed;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_queue_packet_type_information, 8);
+
+struct d3dkmt_querystatistics_dma_packet_type_information {
+	__u32 packet_submitted;
+	__u32 packet_completed;
+	__u32 packet_preempted;
+	__u32 packet_faulted;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_dma_packet_type_information, 16);
+
+struct d3dkmt_querystatistics_packet_information {
+	struct d3dkmt_querystatistics_queue_packet_type_information
+		queue_packet[D3DKMT_QUERYSTATISTICS_QUEUE_PACKET_TYPES];
+	struct d3dkmt_querystatistics_dma_packet_type_information
+		dma_packet[D3DKMT_QUERYSTATISTICS_DMA_PACKET_TYPES];
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_packet_information, 0x80);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_packet_information, dma_packet, 0x40);
+
+struct d3dkmt_querystatistics_preemption_information {
+	__u32 preemption_counter[D3DKMT_QUERYSTATISTICS_PREEMPTION_COUNTERS];
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_preemption_information, 0x40);
+
+/* D3DKMT_QUERYSTATISTICS_PROCESS_NODE; also the two halves of the node information. */
+struct d3dkmt_querystatistics_process_node_information {
+	__s64 running_time;		/* 100 ns units */
+	__u32 context_switch;
+	struct d3dkmt_querystatistics_preemption_information preemption_statistics;
+	struct d3dkmt_querystatistics_packet_information packet_statistics;
+	__u32 pad;
+	__u64 reserved[8];
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_process_node_information, 0x110);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_process_node_information, context_switch, 8);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_process_node_information,
+		       preemption_statistics, 0xc);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_process_node_information,
+		       packet_statistics, 0x4c);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_process_node_information, reserved, 0xd0);
+
+struct d3dkmt_querystatistics_node_perf_data {
+	__u32 node_ordinal;
+	__u32 physical_adapter_index;
+	__u64 frequency;
+	__u64 max_frequency;
+	__u64 max_frequency_oc;
+	__u32 voltage;
+	__u32 voltage_max;
+	__u32 voltage_max_oc;
+	__u32 pad;
+	__u64 max_transition_latency;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_node_perf_data, 0x38);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_node_perf_data, max_transition_latency, 0x30);
+
+/* D3DKMT_QUERYSTATISTICS_NODE */
+struct d3dkmt_querystatistics_node_information {
+	struct d3dkmt_querystatistics_process_node_information global_information;
+	struct d3dkmt_querystatistics_process_node_information system_information;
+	struct d3dkmt_querystatistics_node_perf_data node_perf_data;
+	__u32 reserved[3];
+	__u32 pad;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_node_information, 0x268);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_node_information, system_information, 0x110);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_node_information, node_perf_data, 0x220);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_node_information, reserved, 0x258);
+
+struct d3dkmt_querystatistics_memory {
+	__u64 total_bytes_evicted;
+	__u32 allocs_committed;
+	__u32 allocs_resident;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_memory, 16);
+
+/* d3dkmt_querystatistics_segment_information.power_flags */
+#define D3DKMT_QUERYSTATISTICS_SEGMENT_PRESERVED_DURING_STANDBY		0x1ull
+#define D3DKMT_QUERYSTATISTICS_SEGMENT_PRESERVED_DURING_HIBERNATE	0x2ull
+#define D3DKMT_QUERYSTATISTICS_SEGMENT_PARTIALLY_PRESERVED_DURING_HIBERNATE 0x4ull
+
+/* d3dkmt_querystatistics_segment_information.segment_properties */
+#define D3DKMT_QUERYSTATISTICS_SEGMENT_SYSTEM_MEMORY		0x1ull
+#define D3DKMT_QUERYSTATISTICS_SEGMENT_POPULATED_BY_FIRMWARE	0x2ull
+#define D3DKMT_QUERYSTATISTICS_SEGMENT_TYPE_SHIFT		2
+#define D3DKMT_QUERYSTATISTICS_SEGMENT_TYPE_MASK		0x3cull
+#define D3DKMT_QUERYSTATISTICS_SEGMENT_GROUP_SHIFT		6
+#define D3DKMT_QUERYSTATISTICS_SEGMENT_GROUP_MASK		0xc0ull
+#define D3DKMT_QUERYSTATISTICS_SEGMENT_FULLY_CPU_VISIBLE	0x100ull
+
+/* D3DKMT_QUERYSTATISTICS_SEGMENT: query.segment_id counts from 0 (0 .. nb_segments - 1). */
+struct d3dkmt_querystatistics_segment_information {
+	__u64 commit_limit;
+	__u64 bytes_committed;
+	__u64 bytes_resident;
+	struct d3dkmt_querystatistics_memory memory;
+	__u32 aperture;			/* BOOL */
+	__u32 pad;
+	__u64 total_bytes_evicted_by_priority[D3DKMT_QUERYSTATISTICS_SEGMENT_PREFERENCE_MAX];
+	__u64 system_memory_end_address;
+	__u64 power_flags;		/* D3DKMT_QUERYSTATISTICS_SEGMENT_PRESERVED_* */
+	__u64 segment_properties;	/* D3DKMT_QUERYSTATISTICS_SEGMENT_* */
+	__u64 reserved[5];
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_segment_information, 0x98);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_segment_information, memory, 0x18);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_segment_information, aperture, 0x28);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_segment_information,
+		       total_bytes_evicted_by_priority, 0x30);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_segment_information,
+		       system_memory_end_address, 0x58);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_segment_information, power_flags, 0x60);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_segment_information, segment_properties,
+		       0x68);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_segment_information, reserved, 0x70);
+
+struct d3dkmt_querystatistics_video_memory {
+	__u32 allocs_committed;
+	__u32 pad;
+	struct d3dkmt_querystatistics_counter
+		allocs_resident_in_p[D3DKMT_QUERYSTATISTICS_SEGMENT_PREFERENCE_MAX];
+	struct d3dkmt_querystatistics_counter allocs_resident_in_non_preferred;
+	__u64 total_bytes_evicted_due_to_preparation;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_video_memory, 0x70);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_video_memory, allocs_resident_in_p, 8);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_video_memory,
+		       allocs_resident_in_non_preferred, 0x58);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_video_memory,
+		       total_bytes_evicted_due_to_preparation, 0x68);
+
+/* D3DKMT_QUERYSTATISTICS_PROCESS_SEGMENT */
+struct d3dkmt_querystatistics_process_segment_information {
+	__u64 bytes_committed;
+	__u64 maximum_working_set;
+	__u64 minimum_working_set;
+	__u32 nb_referenced_allocation_evicted_in_period;
+	__u32 pad;
+	struct d3dkmt_querystatistics_video_memory video_memory;
+	__u64 policy;			/* bit 0: UseMRU */
+	__u64 reserved[8];
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_process_segment_information, 0xd8);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_process_segment_information,
+		       nb_referenced_allocation_evicted_in_period, 0x18);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_process_segment_information, video_memory,
+		       0x20);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_process_segment_information, policy, 0x90);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_process_segment_information, reserved, 0x98);
+
+struct d3dkmt_querystatistics_dma_buffer {
+	struct d3dkmt_querystatistics_counter size;
+	__u32 allocation_list_bytes;
+	__u32 patch_location_list_bytes;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_dma_buffer, 0x18);
+
+struct d3dkmt_querystatistics_commitment_data {
+	__u64 total_bytes_evicted_from_process;
+	__u64 bytes_by_segment_preference[D3DKMT_QUERYSTATISTICS_SEGMENT_PREFERENCE_MAX];
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_commitment_data, 0x30);
+
+struct d3dkmt_querystatistics_policy {
+	__u64 prefer_aperture_for_read[D3DKMT_QUERYSTATISTICS_SEGMENT_PREFERENCE_MAX];
+	__u64 prefer_aperture[D3DKMT_QUERYSTATISTICS_SEGMENT_PREFERENCE_MAX];
+	__u64 mem_reset_on_paging;
+	__u64 remove_pages_from_working_set_on_paging;
+	__u64 migration_enabled;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_policy, 0x68);
+
+/* D3DKMT_QUERYSTATISTICS_PROCESS_ADAPTER */
+struct d3dkmt_querystatistics_process_adapter_information {
+	__u32 nb_segments;
+	__u32 node_count;
+	__u32 vidpn_source_count;
+	__u32 virtual_memory_usage;
+	struct d3dkmt_querystatistics_dma_buffer dma_buffer;
+	struct d3dkmt_querystatistics_commitment_data commitment_data;
+	struct d3dkmt_querystatistics_policy policy;
+	__u64 process_interference_counters[9];
+	__s32 client_hint;		/* D3DKMT_CLIENTHINT_* */
+	__u32 pad;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_process_adapter_information, 0x110);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_process_adapter_information, dma_buffer,
+		       0x10);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_process_adapter_information,
+		       commitment_data, 0x28);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_process_adapter_information, policy, 0x58);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_process_adapter_information,
+		       process_interference_counters, 0xc0);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_process_adapter_information, client_hint,
+		       0x108);
+
+/* D3DKMT_QUERYSTATISTICS_PROCESS_SEGMENT_GROUP: query.segment_group is the group. */
+struct d3dkmt_querystatistics_process_segment_group_information {
+	__u64 budget;
+	__u64 requested;
+	__u64 usage;
+	__u64 demoted[D3DKMT_QUERYSTATISTICS_SEGMENT_PREFERENCE_MAX];
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_process_segment_group_information, 0x40);
+
+struct d3dkmt_adapter_perfdata {
+	__u32 physical_adapter_index;
+	__u32 pad0;
+	__u64 memory_frequency;
+	__u64 max_memory_frequency;
+	__u64 max_memory_frequency_oc;
+	__u64 memory_bandwidth;
+	__u64 pcie_bandwidth;
+	__u32 fan_rpm;
+	__u32 power;			/* tenths of a percent */
+	__u32 temperature;		/* deci-Celsius */
+	__u8 power_state_override;
+	__u8 pad1[3];
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_adapter_perfdata, 0x40);
+
+struct d3dkmt_adapter_perfdatacaps {
+	__u32 physical_adapter_index;
+	__u32 pad0;
+	__u64 max_memory_bandwidth;
+	__u64 max_pcie_bandwidth;
+	__u32 max_fan_rpm;
+	__u32 temperature_max;
+	__u32 temperature_warning;
+	__u32 pad1;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_adapter_perfdatacaps, 0x28);
+
+struct d3dkmt_gpuversion {
+	__u32 physical_adapter_index;
+	__u16 bios_version[32];		/* UTF-16 */
+	__u16 gpu_architecture[32];	/* UTF-16 */
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_gpuversion, 0x84);
+
+/* D3DKMT_QUERYSTATISTICS_PHYSICAL_ADAPTER: query.physical_adapter_index */
+struct d3dkmt_querystatistics_physical_adapter_information {
+	struct d3dkmt_adapter_perfdata adapter_perf_data;
+	struct d3dkmt_adapter_perfdatacaps adapter_perf_data_caps;
+	struct d3dkmt_gpuversion gpu_version;
+	__u32 pad;
+};
+D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics_physical_adapter_information, 0xf0);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_physical_adapter_information,
+		       adapter_perf_data_caps, 0x40);
+D3DKMTHK_ASSERT_OFFSET(struct d3dkmt_querystatistics_physical_adapter_information, gpu_version,
+		       0x68);
+
+/*
  * The result is the Windows D3DKMT_QUERYSTATISTICS_RESULT union (its members' layouts are
- * declared below as d3dkmt_querystatistics_*); `query` is the Windows query union that follows
- * it: the node, segment, VidPN source or physical adapter a type asks about.
+ * declared above as d3dkmt_querystatistics_*); `query` is the Windows query union that follows
+ * it: the node, segment, segment group, VidPN source or physical adapter a type asks about.
  */
 struct d3dkmt_querystatistics {
 	__u32 type;			/* D3DKMT_QUERYSTATISTICS_* */
@@ -1851,8 +2331,9 @@ struct d3dkmt_querystatistics {
 		__u32 segment_id;	/* SEGMENT, PROCESS_SEGMENT */
 		__u32 node_id;		/* NODE, PROCESS_NODE */
 		__u32 vidpn_source_id;	/* VIDPNSOURCE, PROCESS_VIDPNSOURCE */
+		__u32 segment_group;	/* PROCESS_SEGMENT_GROUP: D3DKMT_MEMORY_SEGMENT_GROUP_* */
 		__u32 physical_adapter_index;	/* PHYSICAL_ADAPTER */
-		__u32 query[2];		/* PROCESS_SEGMENT_GROUP: {physical adapter, group} */
+		__u32 query[2];		/* the union as raw words (the second is padding) */
 	};
 };
 D3DKMTHK_ASSERT_SIZE(struct d3dkmt_querystatistics, 808);

@@ -39,6 +39,7 @@
 #include "exec.h"
 #include "memory.h"
 #include "objects.h"
+#include "share.h"
 #include "sync.h"
 #include "wire_body.h"
 #include "worker_dispatch.h"
@@ -446,6 +447,7 @@ static int teardown(void **state)
 
 	assert_null(memory_check(&f->vm));
 	assert_null(exec_check(&f->vm));
+	assert_null(share_check(&f->vm));
 	vm_fini(&f->vm);
 	if (f->real) {
 		vk_backend_fini(&f->vk);
@@ -486,6 +488,7 @@ static int req(struct fixture *f, uint16_t opcode, uint32_t process, const struc
 	exec_run(&f->vm);
 	assert_null(memory_check(&f->vm));
 	assert_null(exec_check(&f->vm));
+	assert_null(share_check(&f->vm));
 	return status;
 }
 
@@ -510,6 +513,7 @@ static void poll_completions(struct fixture *f)
 	exec_poll(&f->vm);
 	assert_null(memory_check(&f->vm));
 	assert_null(exec_check(&f->vm));
+	assert_null(share_check(&f->vm));
 }
 
 /* Fake GPU: run `n` jobs, then let the worker collect them. */
@@ -741,6 +745,64 @@ static int wait_q(struct fixture *f, const struct proc *p, uint32_t queue, uint3
 	b_list(&b, &object, 1);
 	b_u64(&b, value);
 	return req(f, DXGW_OP_WAIT_ON_QUEUE, p->handle, &b);
+}
+
+/* ---- sharing (share.c) ---- */
+
+static int share(struct fixture *f, const struct proc *p, uint32_t object, uint32_t flags,
+		 uint64_t *id, uint64_t *share_slot)
+{
+	struct body b = { .len = 0 };
+	int ret;
+
+	b_u32(&b, object);
+	b_u32(&b, flags);
+	ret = req(f, DXGW_OP_SHARE_OBJECT, p->handle, &b);
+	if (!ret) {
+		assert_int_equal(body_len(f), sizeof(struct dxgw_share_object_reply));
+		*id = r64(f, 0);
+		assert_int_equal(r32(f, 8), DXGW_SHARE_KIND_SYNC_OBJECT);
+		if (share_slot)
+			*share_slot = r64(f, 16);
+	}
+	return ret;
+}
+
+static int close_share(struct fixture *f, uint64_t id)
+{
+	struct body b = { .len = 0 };
+
+	b_u64(&b, id);
+	return req(f, DXGW_OP_CLOSE_SHARE, 0, &b);
+}
+
+static int open_shared(struct fixture *f, const struct proc *p, uint32_t access, uint64_t id,
+		       struct fence *out)
+{
+	struct body b = { .len = 0 };
+	int ret;
+
+	b_u32(&b, p->device);
+	b_u32(&b, access);
+	b_u64(&b, id);
+	ret = req(f, DXGW_OP_OPEN_SHARED_SYNC_OBJECT, p->handle, &b);
+	if (!ret) {
+		out->handle = r32(f, 0);
+		out->slot = r64(f, 8);
+	}
+	return ret;
+}
+
+static int wait_share(struct fixture *f, const struct proc *p, uint32_t queue, uint64_t id,
+		      uint64_t value)
+{
+	struct body b = { .len = 0 };
+
+	b_u32(&b, queue);
+	b_u32(&b, 0);
+	b_u64(&b, id);
+	b_u64(&b, value);
+	return req(f, DXGW_OP_WAIT_SHARE_ON_QUEUE, p->handle, &b);
 }
 
 /* A host-visible (or device-local) allocation mapped read-write at a new GPU VA. */
@@ -1831,6 +1893,82 @@ static void test_device_error_and_small_opcodes(void **state)
 	}
 }
 
+/*
+ * Sharing a monitored fence: one value through every handle and the share's slot, queue waits
+ * through the share, the share slot's error when the last handle goes, the counters of opened
+ * handles, and nothing left behind by CLOSE_SHARE, process teardown or CONNECT.
+ */
+static void test_share_sync_object(void **state)
+{
+	struct fixture *f = *state;
+	const uint32_t shared = D3DDDI_SYNCOBJ_FLAG_SHARED |
+				D3DDDI_SYNCOBJ_FLAG_NT_SECURITY_SHARING;
+	struct proc a = new_proc(f, "a"), b = new_proc(f, "b");
+	uint32_t ctx_b = new_context(f, &b);
+	struct fence fa = new_fence(f, &a, 3, shared), fb, fb2, done = new_fence(f, &b, 0, 0);
+	const uint32_t users = f->vm.counters.user_sync_objects;
+	uint64_t id, id2, share_slot;
+
+	assert_int_equal(share(f, &a, done.handle, 0, &id, NULL), -EINVAL);
+	assert_int_equal(share(f, &a, fa.handle, 0, &id, &share_slot), 0);
+	assert_int_equal(share_count(&f->vm), 1);
+	assert_true(id != 0 && slot(f, share_slot) == 3);
+	assert_int_equal(share(f, &a, fa.handle, DXGW_SHARE_SYNC_FILE, &id2, NULL), 0);
+	assert_true(id2 == id);
+	assert_int_equal(share_count(&f->vm), 1);
+	assert_int_equal(open_shared(f, &b, DXGW_ACCESS_WAIT, id, &fb), 0);
+	assert_int_equal(r32(f, 4), D3DDDI_MONITORED_FENCE);
+	assert_true(r64(f, 24) == 3 && slot(f, fb.slot) == 3);
+	assert_int_equal(f->vm.counters.user_sync_objects, users + 1);
+	assert_int_equal(signal_cpu1(f, &b, fb.handle, 4, 0), -EACCES);
+	assert_int_equal(signal_cpu1(f, &a, fa.handle, 4, 0), 0);
+	assert_true(slot(f, fb.slot) == 4 && slot(f, share_slot) == 4);
+
+	/* B's queue: a wait on the share, then its own fence. */
+	assert_int_equal(wait_share(f, &b, ctx_b, id, 6), 0);
+	assert_int_equal(wait_share(f, &b, ctx_b, id + 1, 6), -EINVAL);
+	assert_int_equal(signal_q(f, &b, ctx_b, done.handle, 1), 0);
+	assert_true(slot(f, done.slot) == 0);
+	assert_int_equal(signal_cpu1(f, &a, fa.handle, 6, 0), 0);
+	assert_true(slot(f, done.slot) == 1);
+
+	/* The creator's handle goes: B's keeps the object; then B's goes too. */
+	assert_int_equal(destroy_op(f, DXGW_OP_DESTROY_SYNC_OBJECT, &a, fa.handle), 0);
+	assert_true(slot(f, share_slot) == 6);
+	assert_int_equal(wait_share(f, &b, ctx_b, id, 100), 0);
+	assert_int_equal(signal_q(f, &b, ctx_b, done.handle, 2), 0);
+	assert_true(slot(f, done.slot) == 1);
+	assert_int_equal(open_shared(f, &b, DXGW_ACCESS_SYNC_ALL, id, &fb2), 0);
+	assert_int_equal(destroy_op(f, DXGW_OP_DESTROY_SYNC_OBJECT, &b, fb.handle), 0);
+	assert_int_equal(destroy_op(f, DXGW_OP_DESTROY_SYNC_OBJECT, &b, fb2.handle), 0);
+	assert_true(slot(f, share_slot) == ERROR_VALUE);
+	assert_true(slot(f, done.slot) == 2);
+	assert_int_equal(f->vm.counters.user_sync_objects, users - 1);	/* fa went */
+
+	assert_int_equal(close_share(f, id), 0);
+	assert_int_equal(share_count(&f->vm), 1);
+	assert_int_equal(close_share(f, id), 0);
+	assert_int_equal(share_count(&f->vm), 0);
+	assert_int_equal(close_share(f, id), -EINVAL);
+
+	/* Shares and opened handles left to CONNECT (and a WAIT_SHARE item to the teardown). */
+	fa = new_fence(f, &a, 0, shared);
+	assert_int_equal(share(f, &a, fa.handle, 0, &id, &share_slot), 0);
+	assert_true(share_slot != 0);
+	assert_int_equal(open_shared(f, &b, DXGW_ACCESS_SYNC_ALL, id, &fb), 0);
+	assert_int_equal(wait_share(f, &b, ctx_b, id, 9), 0);
+	vm_destroy_all_processes(&f->vm);
+	assert_int_equal(share_count(&f->vm), 0);
+	assert_null(share_check(&f->vm));
+	assert_null(memory_check(&f->vm));
+	assert_null(exec_check(&f->vm));
+	/* And shares left to vm_fini (the teardown): a new process, a new share. */
+	a = new_proc(f, "a2");
+	fa = new_fence(f, &a, 0, shared);
+	assert_int_equal(share(f, &a, fa.handle, 0, &id2, NULL), 0);
+	assert_true(id2 != id);
+}
+
 static void test_limits(void **state)
 {
 	struct fixture *f = *state;
@@ -2021,6 +2159,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_gpu_va_update_ordering, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_error_and_small_opcodes, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_share_sync_object, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vulkan_saxpy, setup_vulkan, teardown_vulkan),
 		cmocka_unit_test_setup_teardown(test_vulkan_destroy_in_flight, setup_vulkan,

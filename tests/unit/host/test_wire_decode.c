@@ -1645,10 +1645,13 @@ static void test_sync_exec_flags_and_values(void **state)
 	(void)state;
 	/* Sync object types, flags and the values each type uses (the others MBZ). */
 	m = good_create_sync_object(D3DDDI_MONITORED_FENCE);
+	/* A share is an NT-handle share: SHARED needs NT_SECURITY_SHARING, not the reverse. */
 	expect32(m, OFF(struct dxgw_create_sync_object_req, flags), D3DDDI_SYNCOBJ_FLAG_SHARED,
 		 -EINVAL);
 	expect32(m, OFF(struct dxgw_create_sync_object_req, flags),
-		 D3DDDI_SYNCOBJ_FLAG_NT_SECURITY_SHARING, -EINVAL);
+		 D3DDDI_SYNCOBJ_FLAG_NT_SECURITY_SHARING, 0);
+	expect32(m, OFF(struct dxgw_create_sync_object_req, flags),
+		 D3DDDI_SYNCOBJ_FLAG_SHARED | D3DDDI_SYNCOBJ_FLAG_NT_SECURITY_SHARING, 0);
 	expect32(m, OFF(struct dxgw_create_sync_object_req, flags), 0x100, -EINVAL);
 	expect32(m, OFF(struct dxgw_create_sync_object_req, flags), DXGW_SYNC_OBJECT_FLAGS, 0);
 	expect32(m, OFF(struct dxgw_create_sync_object_req, type),
@@ -1831,6 +1834,131 @@ static void test_sync_exec_counts(void **state)
 	}
 }
 
+static struct msg *good_share_msg(uint16_t opcode, uint32_t process, uint32_t size)
+{
+	return new_msg(opcode, process, size);
+}
+
+static void test_sharing_ops(void **state)
+{
+	struct dxgw_request req;
+	struct msg *m;
+
+	(void)state;
+	m = good_share_msg(DXGW_OP_SHARE_OBJECT, PROCESS, sizeof(struct dxgw_share_object_req));
+	put32(m, OFF(struct dxgw_share_object_req, object), DEVICE);
+	put32(m, OFF(struct dxgw_share_object_req, flags), DXGW_SHARE_SYNC_FILE);
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(req.share_object.object, DEVICE);
+	assert_int_equal(req.share_object.flags, DXGW_SHARE_SYNC_FILE);
+	expect32(m, OFF(struct dxgw_share_object_req, flags), 0x2, -EINVAL);
+	m->process = 0;
+	assert_int_equal(decode(m, &req), -EINVAL);
+	free(m);
+
+	/* CLOSE_SHARE is VM scoped: a descriptor may outlive its process. */
+	m = good_share_msg(DXGW_OP_CLOSE_SHARE, 0, sizeof(struct dxgw_close_share_req));
+	put64(m, OFF(struct dxgw_close_share_req, share_id), 0x8877665544332211ull);
+	assert_int_equal(decode(m, &req), 0);
+	assert_true(req.close_share.share_id == 0x8877665544332211ull);
+	expect64(m, OFF(struct dxgw_close_share_req, share_id), 0, -EINVAL);
+	m->process = PROCESS;
+	assert_int_equal(decode(m, &req), -EINVAL);
+	free(m);
+
+	m = good_share_msg(DXGW_OP_OPEN_SHARED_SYNC_OBJECT, PROCESS,
+			   sizeof(struct dxgw_open_shared_sync_object_req));
+	put32(m, OFF(struct dxgw_open_shared_sync_object_req, device), DEVICE);
+	put32(m, OFF(struct dxgw_open_shared_sync_object_req, access), DXGW_ACCESS_WAIT);
+	put64(m, OFF(struct dxgw_open_shared_sync_object_req, share_id), 7);
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(req.open_shared_sync_object.access, DXGW_ACCESS_WAIT);
+	expect32(m, OFF(struct dxgw_open_shared_sync_object_req, access), 0, -EINVAL);
+	expect32(m, OFF(struct dxgw_open_shared_sync_object_req, access), DXGW_ACCESS_READ,
+		 -EINVAL);
+	expect32(m, OFF(struct dxgw_open_shared_sync_object_req, access), DXGW_ACCESS_SYNC_ALL,
+		 0);
+	expect64(m, OFF(struct dxgw_open_shared_sync_object_req, share_id), 0, -EINVAL);
+	free(m);
+
+	m = good_share_msg(DXGW_OP_QUERY_SHARED_RESOURCE, PROCESS,
+			   sizeof(struct dxgw_query_shared_resource_req));
+	put32(m, OFF(struct dxgw_query_shared_resource_req, device), DEVICE);
+	put64(m, OFF(struct dxgw_query_shared_resource_req, share_id), 9);
+	assert_int_equal(decode(m, &req), 0);
+	assert_true(req.query_shared_resource.share_id == 9);
+	expect32(m, OFF(struct dxgw_query_shared_resource_req, reserved0), 1, -EINVAL);
+	expect64(m, OFF(struct dxgw_query_shared_resource_req, share_id), 0, -EINVAL);
+	free(m);
+
+	m = good_share_msg(DXGW_OP_OPEN_SHARED_RESOURCE, PROCESS,
+			   sizeof(struct dxgw_open_shared_resource_req));
+	put32(m, OFF(struct dxgw_open_shared_resource_req, device), DEVICE);
+	put32(m, OFF(struct dxgw_open_shared_resource_req, access), DXGW_ACCESS_READ);
+	put64(m, OFF(struct dxgw_open_shared_resource_req, share_id), 9);
+	put32(m, OFF(struct dxgw_open_shared_resource_req, allocation_count), 3);
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(req.open_shared_resource.allocation_count, 3);
+	/* No READ is the host's -EACCES, not a malformed body. */
+	expect32(m, OFF(struct dxgw_open_shared_resource_req, access), 0, 0);
+	expect32(m, OFF(struct dxgw_open_shared_resource_req, access), DXGW_ACCESS_WAIT, -EINVAL);
+	expect32(m, OFF(struct dxgw_open_shared_resource_req, allocation_count), 0, -EINVAL);
+	expect32(m, OFF(struct dxgw_open_shared_resource_req, allocation_count),
+		 DXGW_MAX_ALLOCATIONS + 1, -EINVAL);
+	expect32(m, OFF(struct dxgw_open_shared_resource_req, reserved0), 1, -EINVAL);
+	free(m);
+
+	m = good_share_msg(DXGW_OP_WAIT_SHARE_ON_QUEUE, PROCESS,
+			   sizeof(struct dxgw_wait_share_on_queue_req));
+	put32(m, OFF(struct dxgw_wait_share_on_queue_req, queue), DEVICE + 0x40u);
+	put64(m, OFF(struct dxgw_wait_share_on_queue_req, share_id), 5);
+	put64(m, OFF(struct dxgw_wait_share_on_queue_req, value), UINT64_MAX);
+	assert_int_equal(decode(m, &req), 0);
+	assert_true(req.wait_share_on_queue.value == UINT64_MAX);
+	expect32(m, OFF(struct dxgw_wait_share_on_queue_req, reserved0), 1, -EINVAL);
+	expect64(m, OFF(struct dxgw_wait_share_on_queue_req, share_id), 0, -EINVAL);
+	free(m);
+}
+
+static void test_statistics_ops(void **state)
+{
+	struct dxgw_request req;
+	struct msg *m;
+
+	(void)state;
+	m = new_msg(DXGW_OP_QUERY_STATISTICS, PROCESS, sizeof(struct dxgw_query_statistics_req));
+	put32(m, OFF(struct dxgw_query_statistics_req, adapter), 0x40000040u);
+	put32(m, OFF(struct dxgw_query_statistics_req, type), 6);
+	put32(m, OFF(struct dxgw_query_statistics_req, query[1]), 0xabcd);
+	put32(m, OFF(struct dxgw_query_statistics_req, target), 0x40);
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(req.query_statistics.type, 6);
+	assert_int_equal(req.query_statistics.query[1], 0xabcd);
+	assert_int_equal(req.query_statistics.target, 0x40);
+	expect32(m, OFF(struct dxgw_query_statistics_req, reserved0), 1, -EINVAL);
+	free(m);
+
+	m = new_msg(DXGW_OP_IS_FEATURE_ENABLED, PROCESS,
+		    sizeof(struct dxgw_is_feature_enabled_req));
+	put32(m, OFF(struct dxgw_is_feature_enabled_req, adapter), 0x40000040u);
+	put32(m, OFF(struct dxgw_is_feature_enabled_req, feature_id), 33);
+	assert_int_equal(decode(m, &req), 0);
+	assert_int_equal(req.is_feature_enabled.feature_id, 33);
+	free(m);
+
+	m = new_msg(DXGW_OP_INVALIDATE_CACHE, PROCESS, sizeof(struct dxgw_invalidate_cache_req));
+	put32(m, OFF(struct dxgw_invalidate_cache_req, device), DEVICE);
+	put32(m, OFF(struct dxgw_invalidate_cache_req, allocation), ALLOC(1));
+	put64(m, OFF(struct dxgw_invalidate_cache_req, offset), 4096);
+	put64(m, OFF(struct dxgw_invalidate_cache_req, length), 100);
+	assert_int_equal(decode(m, &req), 0);
+	assert_true(req.invalidate_cache.offset == 4096 && req.invalidate_cache.length == 100);
+	expect64(m, OFF(struct dxgw_invalidate_cache_req, length), UINT64_MAX, -EINVAL);
+	m->body_len -= 8;
+	assert_int_equal(decode(m, &req), -EINVAL);
+	free(m);
+}
+
 static void test_opcode_names(void **state)
 {
 	(void)state;
@@ -1846,7 +1974,7 @@ static void test_opcode_names(void **state)
 	}
 	assert_string_equal(dxgw_opcode_name(DXGW_OP_GET_FENCE_SLOTS), "GET_FENCE_SLOTS");
 	assert_string_equal(dxgw_opcode_name(DXGW_OP_ESCAPE), "ESCAPE");
-	for (uint16_t op = 0x04ff; op <= 0x0700; op++) {
+	for (uint16_t op = 0x04ff; op < 0x0700; op++) {
 		bool known = (op >= 0x0500 && op <= 0x0505) || (op >= 0x0600 && op <= 0x0608);
 
 		if (op > 0x0505 && op < 0x0600)
@@ -1855,6 +1983,13 @@ static void test_opcode_names(void **state)
 	}
 	assert_false(dxgw_opcode_known(0x0506));
 	assert_false(dxgw_opcode_known(0x0609));
+	for (uint16_t op = 0x0700; op <= 0x0900; op++) {
+		bool known = op <= 0x0705 || (op >= 0x0800 && op <= 0x0802);
+
+		assert_int_equal(dxgw_opcode_known(op), known);
+	}
+	assert_string_equal(dxgw_opcode_name(DXGW_OP_WAIT_SHARE_ON_QUEUE), "WAIT_SHARE_ON_QUEUE");
+	assert_string_equal(dxgw_opcode_name(DXGW_OP_INVALIDATE_CACHE), "INVALIDATE_CACHE");
 }
 
 int main(void)
@@ -1887,6 +2022,8 @@ int main(void)
 		cmocka_unit_test(test_sync_exec_reserved_and_padding),
 		cmocka_unit_test(test_sync_exec_flags_and_values),
 		cmocka_unit_test(test_sync_exec_counts),
+		cmocka_unit_test(test_sharing_ops),
+		cmocka_unit_test(test_statistics_ops),
 		cmocka_unit_test(test_opcode_names),
 	};
 
