@@ -14,7 +14,8 @@
  *   dxg_ioctl.c      the ioctl dispatcher (one copy-in/copy-out choke point), the table, and the
  *                    adapter, device and context handlers
  *   dxg_ioctl_mem.c  the memory handlers (allocations, residency, paging queues, GPU VAs)
- *   dxg_fence.c      watching fence slots: blocking CPU waits, eventfd waits, CPU notifications
+ *   dxg_fence.c      watching fence slots: blocking CPU waits, eventfd waits, CPU notifications,
+ *                    sync file fences
  *   dxg_ioctl_sync.c the synchronization object handlers (create, destroy, signal, wait)
  *   dxg_ioctl_exec.c the execution handlers (hardware queues, submission, priorities, device
  *                    state, clock calibration, escapes)
@@ -77,6 +78,7 @@
 #include <linux/xarray.h>
 #include <linux/atomic.h>
 #include <linux/sched.h>
+#include <linux/dma-fence.h>
 
 #include <opendxg/region.h>
 #include <opendxg/ring.h>
@@ -166,7 +168,8 @@ struct dxg_channel {
 	u64 fence_epoch;		/* the connection whose fence slots are watched; 0: none */
 	struct list_head fence_async;	/* struct dxg_fence_async: pending eventfd waits */
 	struct list_head fence_notify;	/* struct dxg_fence_notify: CPU notification objects */
-	u32 fence_records;		/* entries of both lists */
+	struct list_head fence_points;	/* struct dxg_sync_point: sync file fences not yet signalled */
+	u32 fence_records;		/* entries of the three lists */
 	wait_queue_head_t fence_wq;	/* blocking CPU waits; woken by every ring interrupt */
 	struct delayed_work fence_work;	/* checks the lists: at once on an interrupt, else slowly */
 };
@@ -219,6 +222,7 @@ struct dxg_adapter_ref {
 	u32 luid_low;
 	u32 luid_high;
 	u32 flags;			/* DXGW_ADAPTER_* */
+	struct rcu_head rcu;		/* freed after a grace period: see dxg_process_enum_users() */
 };
 
 /* Per thread group; shared by every /dev/dxg file the process opened. */
@@ -258,6 +262,7 @@ struct dxg_mem_grant {
 	u32 adapter;			/* the device's host adapter */
 	u64 offset;			/* LOCK: region offset, page aligned */
 	u64 size;			/* LOCK: bytes, page multiple */
+	bool read_only;			/* LOCK: DXGW_LOCK_READ_ONLY (opened without WRITE access) */
 };
 
 /* What a host call about to be made destroys (dxg_mem_revoke_locked()). */
@@ -279,11 +284,31 @@ enum dxg_forget_by {
 	DXG_FORGET_PROCESS,		/* teardown: everything of the process */
 };
 
+/*
+ * A sync file's fence (dxg_syncfile.c): signalled when the share's fence slot reaches @value.
+ * While it waits, dxg_fence.c holds a reference and watches the slot (dxg_fence_watch_point()).
+ */
+struct dxg_sync_point {
+	struct dma_fence base;		/* first: dma_fence_free() frees the whole point */
+	spinlock_t lock;		/* base's */
+	struct list_head node;		/* dxg_channel.fence_points while watched */
+	u64 share_id;			/* the VM-scoped share the point holds (DXGW_SHARE_SYNC_FILE) */
+	u64 epoch;			/* the connection of share_id and offset */
+	u64 offset;			/* the share's own fence slot, checked */
+	u64 value;
+	struct work_struct release_work;	/* CLOSE_SHARE after the last reference */
+};
+
 /* The context every ioctl handler gets from the dispatcher. */
 struct dxg_ioctl_ctx {
 	struct dxg_process *proc;
 	struct dxg_channel *ch;		/* NULL while no opendxg device is bound */
 	void *scratch;			/* a handler's leftovers for its undo hook; kvfree()d */
+	/*
+	 * The argument in user memory, for the rare output that WSL writes on failure
+	 * (ENUMPROCESSES' count with -EINVAL); handlers otherwise never touch it.
+	 */
+	void __user *uarg;
 };
 
 /* dxg_transport.c */
@@ -327,6 +352,9 @@ int dxg_process_device_adapter_locked(struct dxg_process *proc, u32 device, u32 
 int dxg_process_add_context_locked(struct dxg_process *proc, u64 epoch, u32 context, u32 device);
 void dxg_process_forget_context_locked(struct dxg_process *proc, u32 context);
 int dxg_process_context_device_locked(struct dxg_process *proc, u32 context, u32 *device);
+int dxg_process_enum_users(u32 luid_low, u32 luid_high, u32 *pids, u32 capacity, u32 *count,
+			   bool *held);
+int dxg_process_host_of_pid(pid_t nr, u64 epoch, u32 *process);
 
 /* dxg_fence.c */
 void dxg_fence_init(struct dxg_channel *ch);
@@ -345,6 +373,7 @@ int dxg_fence_add_notification(struct dxg_channel *ch, struct dxg_process *proc,
 			       struct eventfd_ctx *event);
 void dxg_fence_forget(struct dxg_channel *ch, struct dxg_process *proc, enum dxg_forget_by by,
 		      u32 value);
+void dxg_fence_watch_point(struct dxg_channel *ch, struct dxg_sync_point *point);
 
 /* dxg_mem.c */
 int dxg_mem_init(void);
@@ -375,6 +404,8 @@ int dxg_mem_call(struct dxg_channel *ch, struct dxg_call_args *a);
 /* Destroys a paging queue or hardware queue (@opcode), with its fence mapping and eventfd waits. */
 int dxg_destroy_queue(struct dxg_ioctl_ctx *ctx, u16 opcode, u32 queue);
 bool dxg_host_refused(int ret, const struct dxg_call_args *a);
+int dxg_destroy_allocations(struct dxg_ioctl_ctx *ctx, u32 device, u32 resource,
+			    const u32 *handles, u32 count, u32 flags);
 int dxg_reply_check(int ret, const struct dxg_call_args *a, u32 need);
 
 /* dxg_ioctl_mem.c: handlers and undo hooks for the table in dxg_ioctl.c */
@@ -407,6 +438,7 @@ int dxg_ioctl_update_gpu_va(struct dxg_ioctl_ctx *ctx, void *data);
 int dxg_destroy_context(struct dxg_ioctl_ctx *ctx, u32 context);
 
 /* dxg_ioctl_sync.c */
+int dxg_destroy_sync_object(struct dxg_ioctl_ctx *ctx, u32 handle);
 int dxg_ioctl_create_sync_object(struct dxg_ioctl_ctx *ctx, void *data);
 void dxg_ioctl_create_sync_object_undo(struct dxg_ioctl_ctx *ctx, void *data);
 int dxg_ioctl_destroy_sync_object(struct dxg_ioctl_ctx *ctx, void *data);
@@ -442,10 +474,15 @@ void dxg_ioctl_open_sync_object_nt_undo(struct dxg_ioctl_ctx *ctx, void *data);
 int dxg_ioctl_query_resource_info_nt(struct dxg_ioctl_ctx *ctx, void *data);
 int dxg_ioctl_open_resource_nt(struct dxg_ioctl_ctx *ctx, void *data);
 void dxg_ioctl_open_resource_nt_undo(struct dxg_ioctl_ctx *ctx, void *data);
+int dxg_open_shared_sync_object(struct dxg_ioctl_ctx *ctx, u32 device, u64 share_id,
+				u64 share_epoch, u32 access, u32 *handle, u32 *type, u64 *cpu_va);
+int dxg_close_share_on(struct dxg_channel *ch, u64 share_id, u64 epoch);
+int dxg_close_share(u64 share_id, u64 epoch);
 
 /* dxg_syncfile.c: sync files over monitored fences */
 int dxg_ioctl_create_sync_file(struct dxg_ioctl_ctx *ctx, void *data);
 void dxg_ioctl_create_sync_file_undo(struct dxg_ioctl_ctx *ctx, void *data);
+void dxg_ioctl_create_sync_file_commit(struct dxg_ioctl_ctx *ctx, void *data);
 int dxg_ioctl_wait_sync_file(struct dxg_ioctl_ctx *ctx, void *data);
 int dxg_ioctl_open_sync_object_sync_file(struct dxg_ioctl_ctx *ctx, void *data);
 void dxg_ioctl_open_sync_object_sync_file_undo(struct dxg_ioctl_ctx *ctx, void *data);

@@ -26,6 +26,17 @@
  * ends the epoch before it unmaps BAR2, and a blocking waiter is inside an ioctl, which remove
  * waits for.
  *
+ * Sync file fences (struct dxg_sync_point, dxg_syncfile.c) are a third kind of record: they
+ * belong to no process (a sync file outlives its creator and travels between processes) and
+ * watch the share's own slot, which no process can destroy. The list holds a reference on each,
+ * so a point is never freed while it is watched and its release never has to unlink it (it may
+ * run in any context). A point leaves the list exactly once, signalled: at its value, with -EIO
+ * when the slot holds DXGW_FENCE_VALUE_ERROR (no handle on the object is left, nothing can
+ * signal it any more), or with -ENODEV when the connection ends. dma_fence requires that every
+ * fence signals in finite time: those three cases cover every way the slot can stop moving.
+ * Points are signalled after fence_lock is dropped: dma_fence callbacks run in dma_fence_signal()
+ * and may take locks of their own.
+ *
  * Records name their process (for its counters and for dxg_fence_forget()); a process removes all
  * of its records before it is freed, under fence_lock, so the pointer is valid while a record is
  * on a list. Whoever takes a record off a list (under fence_lock) owns it, and updates the
@@ -128,15 +139,53 @@ static void dxg_fence_unlink_notify_locked(struct dxg_channel *ch, struct dxg_fe
 	ch->fence_records--;
 }
 
+/* Whether a sync point's slot reached its value (or the error value). Under fence_lock. */
+static bool dxg_fence_point_done(struct dxg_channel *ch, const struct dxg_sync_point *point,
+				 int *error)
+{
+	u64 now = dxg_fence_read(ch, point->offset);
+
+	/* DXGW_FENCE_VALUE_ERROR: wire.h spells it UINT64_MAX, which the kernel does not define. */
+	*error = now == U64_MAX ? -EIO : 0;
+	return *error || now >= point->value;
+}
+
+/* Takes a point off the list (the list's reference goes to @to). Under fence_lock. */
+static void dxg_fence_unlink_point_locked(struct dxg_channel *ch, struct dxg_sync_point *point,
+					  struct list_head *to)
+{
+	list_move_tail(&point->node, to);
+	ch->fence_records--;
+}
+
+/* Signals the points of a private list with @error (0: use the slot's verdict) and drops them. */
+static void dxg_fence_signal_points(struct list_head *points, int error)
+{
+	struct dxg_sync_point *point, *tmp;
+
+	list_for_each_entry_safe(point, tmp, points, node) {
+		list_del_init(&point->node);
+		/* Only the list's owner signals a point: it cannot be signalled already. */
+		if (error)
+			dma_fence_set_error(&point->base, error);
+		dma_fence_signal(&point->base);
+		dma_fence_put(&point->base);
+	}
+}
+
 static void dxg_fence_work_fn(struct work_struct *work)
 {
 	struct dxg_channel *ch = container_of(to_delayed_work(work), struct dxg_channel,
 					      fence_work);
 	struct dxg_fence_async *w, *wtmp;
+	struct dxg_sync_point *point, *ptmp;
 	struct dxg_fence_notify *n;
 	LIST_HEAD(fired);
+	LIST_HEAD(points_done);
+	LIST_HEAD(points_failed);
 	bool again;
 	u64 count;
+	int error;
 
 	spin_lock(&ch->fence_lock);
 	list_for_each_entry_safe(w, wtmp, &ch->fence_async, node) {
@@ -155,11 +204,18 @@ static void dxg_fence_work_fn(struct work_struct *work)
 			eventfd_signal(n->event, 1);
 		}
 	}
+	list_for_each_entry_safe(point, ptmp, &ch->fence_points, node) {
+		if (dxg_fence_point_done(ch, point, &error))
+			dxg_fence_unlink_point_locked(ch, point,
+						      error ? &points_failed : &points_done);
+	}
 	again = ch->fence_records != 0;
 	spin_unlock(&ch->fence_lock);
 
 	list_for_each_entry_safe(w, wtmp, &fired, node)
 		dxg_fence_async_free(w, true);
+	dxg_fence_signal_points(&points_done, 0);
+	dxg_fence_signal_points(&points_failed, -EIO);
 	if (again)
 		queue_delayed_work(system_wq, &ch->fence_work, msecs_to_jiffies(DXG_FENCE_POLL_MS));
 }
@@ -169,6 +225,7 @@ void dxg_fence_init(struct dxg_channel *ch)
 	spin_lock_init(&ch->fence_lock);
 	INIT_LIST_HEAD(&ch->fence_async);
 	INIT_LIST_HEAD(&ch->fence_notify);
+	INIT_LIST_HEAD(&ch->fence_points);
 	init_waitqueue_head(&ch->fence_wq);
 	INIT_DELAYED_WORK(&ch->fence_work, dxg_fence_work_fn);
 }
@@ -184,14 +241,17 @@ void dxg_fence_begin_epoch(struct dxg_channel *ch, u64 epoch)
 /*
  * The connection ended: its slots mean nothing any more (the host reformats the region). Blocking
  * waiters see fence_epoch change after the wake-up; eventfd waits are signalled and dropped;
- * notifications dropped (their objects died with the connection).
+ * notifications dropped (their objects died with the connection); sync file fences signalled
+ * with -ENODEV (the host forgot their shares).
  */
 void dxg_fence_end_epoch(struct dxg_channel *ch)
 {
 	struct dxg_fence_async *w, *wtmp;
 	struct dxg_fence_notify *n, *ntmp;
+	struct dxg_sync_point *point, *ptmp;
 	LIST_HEAD(async);
 	LIST_HEAD(notify);
+	LIST_HEAD(points);
 
 	spin_lock(&ch->fence_lock);
 	ch->fence_epoch = 0;
@@ -199,9 +259,12 @@ void dxg_fence_end_epoch(struct dxg_channel *ch)
 		dxg_fence_unlink_async_locked(ch, w, &async);
 	list_for_each_entry_safe(n, ntmp, &ch->fence_notify, node)
 		dxg_fence_unlink_notify_locked(ch, n, &notify);
+	list_for_each_entry_safe(point, ptmp, &ch->fence_points, node)
+		dxg_fence_unlink_point_locked(ch, point, &points);
 	spin_unlock(&ch->fence_lock);
 	/* Partner: the waiter's prepare_to_wait() before it reads fence_epoch. */
 	wake_up_all(&ch->fence_wq);
+	dxg_fence_signal_points(&points, -ENODEV);
 
 	list_for_each_entry_safe(w, wtmp, &async, node)
 		dxg_fence_async_free(w, true);
@@ -520,4 +583,39 @@ void dxg_fence_forget(struct dxg_channel *ch, struct dxg_process *proc, enum dxg
 		dxg_fence_async_free(w, by != DXG_FORGET_PROCESS);
 	list_for_each_entry_safe(n, ntmp, &notify, node)
 		dxg_fence_notify_free(n);
+}
+
+/**
+ * dxg_fence_watch_point() - signal a sync file's fence when its share's slot reaches its value
+ * @ch: the channel
+ * @point: the point, initialized, with share_id, epoch, value and an offset checked with
+ *	dxg_fence_check_slots(); not yet signalled and not yet watched
+ *
+ * The point is always resolved: watched (the list takes a reference), or signalled now because
+ * it is reached already (-EIO for the error value) or its connection is no longer the channel's
+ * (-ENODEV).
+ */
+void dxg_fence_watch_point(struct dxg_channel *ch, struct dxg_sync_point *point)
+{
+	bool start = false;
+	LIST_HEAD(now);
+	int error = 0;
+
+	dma_fence_get(&point->base);
+	/* Check and add in one section: see dxg_fence_kick(). */
+	spin_lock(&ch->fence_lock);
+	if (ch->fence_epoch != point->epoch) {
+		error = -ENODEV;
+		list_add_tail(&point->node, &now);
+	} else if (dxg_fence_point_done(ch, point, &error)) {
+		list_add_tail(&point->node, &now);
+	} else {
+		list_add_tail(&point->node, &ch->fence_points);
+		start = ch->fence_records++ == 0;
+	}
+	spin_unlock(&ch->fence_lock);
+
+	dxg_fence_signal_points(&now, error);
+	if (start)
+		queue_delayed_work(system_wq, &ch->fence_work, msecs_to_jiffies(DXG_FENCE_POLL_MS));
 }

@@ -16,7 +16,9 @@
  * at random. They are never read.
  *
  * When copying the outputs back fails after a handler created something, the table's undo hook
- * destroys it again, so a bad output pointer never leaks a handle.
+ * destroys it again, so a bad output pointer never leaks a handle. When it succeeds, the commit
+ * hook (if any) publishes what must not exist before the caller has its number: a new file
+ * descriptor is installed only there, because an installed descriptor cannot be taken back.
  *
  * A handler may return a positive NTSTATUS success code (DXG_STATUS_PENDING): the outputs are
  * copied back and the ioctl returns it, as WSL does.
@@ -39,11 +41,13 @@
 
 typedef int (*dxg_ioctl_handler)(struct dxg_ioctl_ctx *ctx, void *args);
 typedef void (*dxg_ioctl_undo)(struct dxg_ioctl_ctx *ctx, void *args);
+typedef void (*dxg_ioctl_commit)(struct dxg_ioctl_ctx *ctx, void *args);
 
 struct dxg_ioctl_desc {
 	unsigned int cmd;
 	dxg_ioctl_handler handler;
 	dxg_ioctl_undo undo;		/* after a failed copy-out of a successful call */
+	dxg_ioctl_commit commit;	/* after the copy-out of a successful call */
 	u16 out_offset;			/* outputs, copied back on success and -EOVERFLOW */
 	u16 out_size;
 };
@@ -611,6 +615,17 @@ static int dxg_ioctl_destroy_context(struct dxg_ioctl_ctx *ctx, void *data)
 		.out_size = offsetofend(type, last) - offsetof(type, first),	\
 	}
 
+/* The same, with a hook that runs once the outputs reached the caller. */
+#define DXG_IOCTL_OUT_COMMIT(code, fn, undo_fn, commit_fn, type, first, last)	\
+	[_IOC_NR(code)] = {							\
+		.cmd = (code),							\
+		.handler = (fn),						\
+		.undo = (undo_fn),						\
+		.commit = (commit_fn),						\
+		.out_offset = offsetof(type, first) + DXG_CHECK_SIZE(code, type), \
+		.out_size = offsetofend(type, last) - offsetof(type, first),	\
+	}
+
 /* A request without outputs in its argument struct. */
 #define DXG_IOCTL(code, fn, type)						\
 	[_IOC_NR(code)] = {							\
@@ -735,9 +750,10 @@ static const struct dxg_ioctl_desc dxg_ioctls[LX_DXG_IOCTL_MAX + 1] = {
 		      allocation_count),
 	DXG_IOCTL_OUT(LX_DXOPENRESOURCEFROMNTHANDLE, dxg_ioctl_open_resource_nt,
 		      dxg_ioctl_open_resource_nt_undo, struct d3dkmt_openresourcefromnthandle,
-		      resource, resource),
-	DXG_IOCTL_OUT(LX_DXCREATESYNCFILE, dxg_ioctl_create_sync_file, dxg_ioctl_create_sync_file_undo,
-		      struct d3dkmt_createsyncfile, sync_file_handle, sync_file_handle),
+		      total_priv_drv_data_size, resource),
+	DXG_IOCTL_OUT_COMMIT(LX_DXCREATESYNCFILE, dxg_ioctl_create_sync_file,
+			     dxg_ioctl_create_sync_file_undo, dxg_ioctl_create_sync_file_commit,
+			     struct d3dkmt_createsyncfile, sync_file_handle, sync_file_handle),
 	DXG_IOCTL(LX_DXWAITSYNCFILE, dxg_ioctl_wait_sync_file, struct d3dkmt_waitsyncfile),
 	DXG_IOCTL_OUT(LX_DXOPENSYNCOBJECTFROMSYNCFILE, dxg_ioctl_open_sync_object_sync_file,
 		      dxg_ioctl_open_sync_object_sync_file_undo,
@@ -772,6 +788,7 @@ long dxg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct dxg_ioctl_ctx ctx = {
 		.proc = file->private_data,
+		.uarg = (void __user *)arg,
 	};
 	void __user *uarg = (void __user *)arg;
 	u64 stack_args[DXG_STACK_ARGS / sizeof(u64)];
@@ -813,6 +830,8 @@ long dxg_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (ret >= 0 && desc->undo)
 			desc->undo(&ctx, args);
 		ret = -EFAULT;
+	} else if (ret >= 0 && desc->commit) {
+		desc->commit(&ctx, args);
 	}
 	up_read(&dxg_global.channel_rwsem);
 	kvfree(ctx.scratch);

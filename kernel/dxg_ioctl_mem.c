@@ -244,9 +244,10 @@ static int dxg_parse_alloc_info(const struct d3dddi_allocationinfo2 *info,
 /*
  * Destroys a resource (@count 0) or standalone allocations of a device. What the process mapped of
  * them is revoked before the request and dropped after it, or brought back if the host refused.
+ * Also used by OPENRESOURCEFROMNTHANDLE (dxg_ioctl_share.c) to undo an opened resource.
  */
-static int dxg_destroy_allocations(struct dxg_ioctl_ctx *ctx, u32 device, u32 resource,
-				   const u32 *handles, u32 count, u32 flags)
+int dxg_destroy_allocations(struct dxg_ioctl_ctx *ctx, u32 device, u32 resource,
+			    const u32 *handles, u32 count, u32 flags)
 {
 	struct dxg_process *proc = ctx->proc;
 	struct dxgw_destroy_allocation_req *req;
@@ -538,6 +539,8 @@ static int dxg_unlock_allocation(struct dxg_ioctl_ctx *ctx, u32 device, u32 allo
 /*
  * One host LOCK per call (the host counts them, and so does the view). The first lock maps the
  * allocation's heap pages write-back cached into the caller; later ones return the same address.
+ * An allocation the process opened from a share without WRITE access is mapped read-only (the
+ * host says so with DXGW_LOCK_READ_ONLY): a store through the address is a SIGSEGV.
  */
 int dxg_ioctl_lock2(struct dxg_ioctl_ctx *ctx, void *data)
 {
@@ -568,7 +571,8 @@ int dxg_ioctl_lock2(struct dxg_ioctl_ctx *ctx, void *data)
 	ret = dxg_call(ctx->ch, &a);
 	if (ret)
 		goto out_unlock;
-	if (a.reply_len < sizeof(reply)) {
+	/* Protocol 1.2 hosts answer without flags; the missing tail reads as zero. */
+	if (a.reply_len < offsetof(struct dxgw_lock_reply, flags)) {
 		ret = -EIO;
 		goto err_host_unlock;
 	}
@@ -580,6 +584,8 @@ int dxg_ioctl_lock2(struct dxg_ioctl_ctx *ctx, void *data)
 		.resource = le32_to_cpu(reply.resource),
 		.offset = le64_to_cpu(reply.region_offset),
 		.size = le64_to_cpu(reply.size),
+		/* An allocation opened from a share without WRITE access (a 24-byte reply: 0). */
+		.read_only = le32_to_cpu(reply.flags) & DXGW_LOCK_READ_ONLY,
 	};
 	/*
 	 * The adapter decides which CLOSEADAPTER revokes the mapping: take the one the process

@@ -177,9 +177,9 @@ static u32 *dxg_copy_queues(u64 user, u32 count)
 /*
  * The object's fence mapping (monitored fences) is revoked before the request and dropped or
  * brought back after it; the host's yes also ends the CPU notification record and the eventfd
- * waits that name the object.
+ * waits that name the object. Also the undo of the objects opened from shares and sync files.
  */
-static int dxg_destroy_sync_object(struct dxg_ioctl_ctx *ctx, u32 handle)
+int dxg_destroy_sync_object(struct dxg_ioctl_ctx *ctx, u32 handle)
 {
 	struct dxg_process *proc = ctx->proc;
 	struct dxgw_destroy_req req = {
@@ -271,7 +271,8 @@ static int dxg_sync_object_attach(struct dxg_ioctl_ctx *ctx, struct d3dkmt_creat
 }
 
 /*
- * Outputs: sync_object, info.shared_handle (always 0: no sharing yet) and, for a monitored fence,
+ * Outputs: sync_object, info.shared_handle (always 0: NT sharing goes through SHAREOBJECTS, as in
+ * WSL; the host requires NT_SECURITY_SHARING with SHARED) and, for a monitored fence,
  * its CPU address (the u64 in its page, mapped read-only into the caller) and GPU address (the
  * host's; 0 while fences are not in GPU VA spaces). The eventfd of a CPU notification is checked
  * before anything else happens.

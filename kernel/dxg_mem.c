@@ -66,6 +66,7 @@ struct dxg_view {
 	u32 resource;			/* LOCK2: the allocation's resource, or 0 */
 	u32 adapter;			/* the device's host adapter */
 	u32 locks;			/* LOCK2 calls not yet undone by UNLOCK2 */
+	bool read_only;			/* LOCK2 of an allocation opened without WRITE access */
 	unsigned long address;		/* the VMA vm_mmap() made in the process; 0: none */
 	struct dxg_mapping *map;
 };
@@ -226,8 +227,9 @@ static const struct file_operations dxg_mapping_fops = {
 };
 
 /*
- * Maps all of @map into the current process: read-write for allocations, read-only for fences
- * (an O_RDONLY file gives the VMA no VM_MAYWRITE, so mprotect() cannot add write access).
+ * Maps all of @map into the current process: read-write for allocations, read-only for fences and
+ * for allocations opened from a share without WRITE access (an O_RDONLY file gives the VMA no
+ * VM_MAYWRITE, so mprotect() cannot add write access).
  */
 static int dxg_mapping_mmap(struct dxg_mapping *map, bool writable, unsigned long *address)
 {
@@ -350,6 +352,7 @@ static int dxg_view_create(struct dxg_process *proc, const struct dxg_mem_grant 
 	view->fence_object = grant->fence_object;
 	view->resource = grant->resource;
 	view->adapter = grant->adapter;
+	view->read_only = grant->read_only;
 	view->map = map;
 	ret = xa_insert(&proc->views, grant->handle, view, GFP_KERNEL);
 	if (ret) {
@@ -394,10 +397,11 @@ int dxg_mem_lock_locked(struct dxg_process *proc, struct dxg_channel *ch,
 	view = xa_load(&proc->views, grant->handle);
 	if (view) {
 		if (view->fence || view->map->first_page != grant->offset >> PAGE_SHIFT ||
-		    view->map->pages != grant->size >> PAGE_SHIFT || view->locks == U32_MAX)
+		    view->map->pages != grant->size >> PAGE_SHIFT || view->locks == U32_MAX ||
+		    view->read_only != grant->read_only)
 			return -EIO;
 		if (!dxg_view_mapped(view)) {
-			ret = dxg_mapping_mmap(view->map, true, &addr);
+			ret = dxg_mapping_mmap(view->map, !view->read_only, &addr);
 			if (ret)
 				return ret;
 			view->address = addr;
@@ -415,7 +419,7 @@ int dxg_mem_lock_locked(struct dxg_process *proc, struct dxg_channel *ch,
 		dxg_mapping_put(map);
 		return ret;
 	}
-	ret = dxg_mapping_mmap(map, true, &view->address);
+	ret = dxg_mapping_mmap(map, !grant->read_only, &view->address);
 	if (ret) {
 		dxg_view_free(proc, view, false);
 		return ret;

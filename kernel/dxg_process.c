@@ -21,6 +21,8 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/rcupdate.h>
 #include <linux/string.h>
 #include <linux/lockdep.h>
 
@@ -63,6 +65,111 @@ struct dxg_process *dxg_process_get_current(void)
 bool dxg_process_is_current(const struct dxg_process *proc)
 {
 	return proc->tgid == task_tgid(current);
+}
+
+/*
+ * ---- other processes (ENUMPROCESSES, QUERYSTATISTICS) ----
+ *
+ * These look at processes other than the caller without their locks: a process's lock may be
+ * held across a host call, and dxg_global.process_lock must not wait for one. A process on the
+ * list cannot be freed while process_lock is held; its adapter entries are freed after an RCU
+ * grace period; its host process handle is published before its epoch.
+ */
+
+static bool dxg_process_holds_luid(struct dxg_process *proc, u32 luid_low, u32 luid_high)
+{
+	struct dxg_adapter_ref *ref;
+	unsigned long index;
+	bool found = false;
+
+	/* The LUID fields are written before an entry is stored and never change. */
+	rcu_read_lock();
+	xa_for_each(&proc->adapters, index, ref) {
+		if (ref->luid_low == luid_low && ref->luid_high == luid_high) {
+			found = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+/**
+ * dxg_process_enum_users() - the processes that hold an adapter handle of a LUID
+ * @luid_low: the adapter's LUID, low part
+ * @luid_high: the adapter's LUID, high part
+ * @pids: out, the first @capacity of them; may be NULL when @capacity is 0
+ * @capacity: entries of @pids
+ * @count: out, how many such processes the caller's pid namespace can see
+ * @held: out, whether any process holds such a handle, visible to the caller or not
+ *
+ * Handles of earlier connections count too: WSL lists the processes of a stopped adapter. A
+ * process is named by its thread group id as the caller's active pid namespace numbers it;
+ * processes that namespace cannot see are left out.
+ *
+ * Return: 0, or -EINTR.
+ */
+int dxg_process_enum_users(u32 luid_low, u32 luid_high, u32 *pids, u32 capacity, u32 *count,
+			   bool *held)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	struct dxg_process *proc;
+	pid_t nr;
+	u32 n = 0;
+
+	*held = false;
+	if (mutex_lock_killable(&dxg_global.process_lock))
+		return -EINTR;
+	list_for_each_entry(proc, &dxg_global.processes, node) {
+		if (!dxg_process_holds_luid(proc, luid_low, luid_high))
+			continue;
+		*held = true;
+		nr = pid_nr_ns(proc->tgid, ns);
+		if (!nr)
+			continue;
+		if (n < capacity)
+			pids[n] = nr;
+		n++;
+	}
+	mutex_unlock(&dxg_global.process_lock);
+	*count = n;
+	return 0;
+}
+
+/**
+ * dxg_process_host_of_pid() - the host process of another guest process, named by its pid
+ * @nr: a thread group id as the caller's active pid namespace numbers it
+ * @epoch: the channel's current epoch
+ * @process: out, the host process handle
+ *
+ * If the process is switching to a newer connection meanwhile, the handle may be of that one:
+ * dxg_call() then refuses the request made with @epoch.
+ *
+ * Return: 0; -EINVAL when no process of that pid has /dev/dxg open or it has no host process in
+ * @epoch; -EINTR.
+ */
+int dxg_process_host_of_pid(pid_t nr, u64 epoch, u32 *process)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	struct dxg_process *proc;
+	int ret = -EINVAL;
+
+	if (nr <= 0 || !epoch)
+		return -EINVAL;
+	if (mutex_lock_killable(&dxg_global.process_lock))
+		return -EINTR;
+	list_for_each_entry(proc, &dxg_global.processes, node) {
+		if (pid_nr_ns(proc->tgid, ns) != nr)
+			continue;
+		/* Pairs with dxg_process_host_locked(): the handle is of this epoch (or newer). */
+		if (smp_load_acquire(&proc->host_epoch) == epoch) {
+			*process = READ_ONCE(proc->host_process);
+			ret = 0;
+		}
+		break;
+	}
+	mutex_unlock(&dxg_global.process_lock);
+	return ret;
 }
 
 /*
@@ -176,8 +283,9 @@ int dxg_process_host_locked(struct dxg_process *proc, struct dxg_channel *ch, u6
 	handle = le32_to_cpu(reply.process);
 	if (!handle)
 		return -EIO;
-	proc->host_process = handle;
-	proc->host_epoch = epoch;
+	WRITE_ONCE(proc->host_process, handle);
+	/* Pairs with dxg_process_host_of_pid(), which reads the epoch without the lock. */
+	smp_store_release(&proc->host_epoch, epoch);
 	return 0;
 }
 
@@ -356,6 +464,10 @@ int dxg_process_open_adapter_locked(struct dxg_process *proc, struct dxg_channel
 
 err_erase_index:
 	xa_erase(&proc->adapters, index);
+	/* dxg_process_enum_users() may be reading it. */
+	kfree_rcu(ref, rcu);
+	return ret;
+
 err_free_ref:
 	kfree(ref);
 	return ret;
@@ -444,7 +556,8 @@ int dxg_process_close_adapter_locked(struct dxg_process *proc, struct dxg_channe
 			ret = dxg_process_close_last_adapter_locked(proc, ch, ref->host_adapter,
 								    epoch);
 	}
-	kfree(ref);
+	/* dxg_process_enum_users() may be reading it. */
+	kfree_rcu(ref, rcu);
 	return ret;
 }
 
