@@ -4,6 +4,7 @@
  *
  *   dxgctl adapters [--json]                       (guest) adapters seen through /dev/dxg
  *   dxgctl stats [--json]                          (guest) this VM's object counters
+ *   dxgctl processes [--json]                      (guest) processes per adapter, statistics
  *   dxgctl demo [--hold SECONDS]                   (guest) adapters, then hold devices/contexts
  *   dxgctl host status [--json] [--control PATH]   (host) dxgd's VMs, workers and processes
  *
@@ -23,6 +24,8 @@ static void usage(FILE *out)
 	      "guest commands (through /dev/dxg):\n"
 	      "  adapters [--json]        list the adapters this VM sees\n"
 	      "  stats [--json]           object counters of this VM (from the host)\n"
+	      "  processes [--json]       per adapter, the processes using it: memory in use,\n"
+	      "                           GPU time and queued packets (QUERYSTATISTICS)\n"
 	      "  demo [--hold SECONDS]    show the adapters, then hold a device and a context on\n"
 	      "                           each for SECONDS (default 10) and release them\n"
 	      "\n"
@@ -83,6 +86,8 @@ int main(int argc, char **argv)
 		return dxgctl_adapters(argc - 1, argv + 1);
 	if (!strcmp(command, "stats"))
 		return dxgctl_stats(argc - 1, argv + 1);
+	if (!strcmp(command, "processes"))
+		return dxgctl_processes(argc - 1, argv + 1);
 	if (!strcmp(command, "demo"))
 		return dxgctl_demo(argc - 1, argv + 1);
 	if (!strcmp(command, "host")) {

@@ -23,6 +23,8 @@
 int dxgctl_adapters(int argc, char **argv);
 /* Guest: `dxgctl stats [--json]`. */
 int dxgctl_stats(int argc, char **argv);
+/* Guest: `dxgctl processes [--json]`: per adapter, the processes using it and their statistics. */
+int dxgctl_processes(int argc, char **argv);
 /* Guest: `dxgctl demo [--hold SECONDS]`: adapters, then hold a device and a context on each. */
 int dxgctl_demo(int argc, char **argv);
 /*

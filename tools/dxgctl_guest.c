@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "d3dkmt.h"
 
@@ -365,4 +366,254 @@ int dxgctl_stats(int argc, char **argv)
 	printf("requests served    %llu\n", (unsigned long long)stats.requests);
 	printf("requests rejected  %llu\n", (unsigned long long)stats.rejected);
 	return DXGCTL_EXIT_OK;
+}
+
+/* ---- dxgctl processes: ENUMPROCESSES + QUERYSTATISTICS ---- */
+
+/* More nodes than this per adapter are not reported (opendxg adapters have one). */
+#define PROCESS_NODES_MAX 64u
+
+struct node_report {
+	int64_t running_time;		/* 100 ns units */
+	uint64_t queued;		/* queue packets submitted and not completed */
+	uint64_t submitted;
+	uint64_t completed;
+};
+
+struct process_report {
+	uint32_t pid;
+	char name[64];
+	bool self;
+	bool has_adapter;
+	struct d3dkmt_querystatistics_process_adapter_information adapter;
+	bool has_group[2];		/* D3DKMT_MEMORY_SEGMENT_GROUP_LOCAL, _NON_LOCAL */
+	struct d3dkmt_querystatistics_process_segment_group_information group[2];
+	uint32_t node_count;		/* nodes answered, in node[] */
+	struct node_report node[PROCESS_NODES_MAX];
+};
+
+static void process_name(uint32_t pid, char *out, size_t size)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	out[0] = '\0';
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(out, (int)size, f))
+			out[strcspn(out, "\n")] = '\0';
+		fclose(f);
+	}
+	if (!out[0])
+		snprintf(out, size, "?");
+}
+
+/*
+ * One process on one adapter. Each statistic that the host does not answer is left out; a
+ * process that went away meanwhile answers none.
+ */
+static void describe_process(int fd, struct winluid luid, uint32_t pid, struct process_report *r)
+{
+	struct d3dkmt_querystatistics_process_node_information node;
+	uint32_t nodes = 1, i, t;
+
+	r->pid = pid;
+	r->self = pid == (uint32_t)getpid();
+	process_name(pid, r->name, sizeof(r->name));
+	r->has_adapter = d3dkmt_query_statistics(fd, D3DKMT_QUERYSTATISTICS_PROCESS_ADAPTER, luid,
+						 (pid_t)pid, 0, &r->adapter,
+						 sizeof(r->adapter)) == 0;
+	for (i = 0; i < 2; i++)
+		r->has_group[i] = d3dkmt_query_statistics(fd,
+				D3DKMT_QUERYSTATISTICS_PROCESS_SEGMENT_GROUP, luid, (pid_t)pid,
+				i, &r->group[i], sizeof(r->group[i])) == 0;
+	if (r->has_adapter && r->adapter.node_count)
+		nodes = r->adapter.node_count < PROCESS_NODES_MAX ? r->adapter.node_count :
+								    PROCESS_NODES_MAX;
+	for (i = 0; i < nodes; i++) {
+		struct node_report *n = &r->node[r->node_count];
+
+		if (d3dkmt_query_statistics(fd, D3DKMT_QUERYSTATISTICS_PROCESS_NODE, luid,
+					    (pid_t)pid, i, &node, sizeof(node)) < 0)
+			break;
+		memset(n, 0, sizeof(*n));
+		n->running_time = node.running_time;
+		for (t = 0; t < D3DKMT_QUERYSTATISTICS_QUEUE_PACKET_TYPES; t++) {
+			const struct d3dkmt_querystatistics_queue_packet_type_information *q =
+				&node.packet_statistics.queue_packet[t];
+
+			n->submitted += q->packet_submitted;
+			n->completed += q->packet_completed;
+			if (q->packet_submitted > q->packet_completed)
+				n->queued += q->packet_submitted - q->packet_completed;
+		}
+		r->node_count++;
+	}
+}
+
+static int64_t process_gpu_time_ns(const struct process_report *r)
+{
+	int64_t total = 0;
+
+	for (uint32_t i = 0; i < r->node_count; i++)
+		total += r->node[i].running_time * 100;
+	return total;
+}
+
+static uint64_t process_queued(const struct process_report *r)
+{
+	uint64_t total = 0;
+
+	for (uint32_t i = 0; i < r->node_count; i++)
+		total += r->node[i].queued;
+	return total;
+}
+
+static void print_process_text(const struct process_report *r)
+{
+	char local[32] = "-", host[32] = "-", gpu[32] = "-", queued[32] = "-";
+
+	if (r->has_group[D3DKMT_MEMORY_SEGMENT_GROUP_LOCAL])
+		dxgctl_format_bytes(r->group[D3DKMT_MEMORY_SEGMENT_GROUP_LOCAL].usage, local,
+				    sizeof(local));
+	if (r->has_group[D3DKMT_MEMORY_SEGMENT_GROUP_NON_LOCAL])
+		dxgctl_format_bytes(r->group[D3DKMT_MEMORY_SEGMENT_GROUP_NON_LOCAL].usage, host,
+				    sizeof(host));
+	if (r->node_count) {
+		snprintf(gpu, sizeof(gpu), "%.3f ms", (double)process_gpu_time_ns(r) / 1e6);
+		snprintf(queued, sizeof(queued), "%llu", (unsigned long long)process_queued(r));
+	}
+	printf("  %-8u %-16s %12s %12s %14s %7s%s\n", r->pid, r->name, local, host, gpu, queued,
+	       r->self ? "  (this dxgctl)" : "");
+}
+
+static json_object *process_json(const struct process_report *r)
+{
+	json_object *obj = json_object_new_object();
+	static const char *const group_names[2] = { "local", "non_local" };
+
+	json_object_object_add(obj, "pid", json_object_new_int64(r->pid));
+	json_object_object_add(obj, "name", json_object_new_string(r->name));
+	json_object_object_add(obj, "self", json_object_new_boolean(r->self));
+	if (r->has_adapter) {
+		json_object_object_add(obj, "node_count",
+				       json_object_new_int64(r->adapter.node_count));
+		json_object_object_add(obj, "segment_count",
+				       json_object_new_int64(r->adapter.nb_segments));
+	}
+	for (uint32_t i = 0; i < 2; i++) {
+		json_object *group;
+
+		if (!r->has_group[i])
+			continue;
+		group = json_object_new_object();
+		json_object_object_add(group, "usage_bytes",
+				       json_object_new_int64((int64_t)r->group[i].usage));
+		json_object_object_add(group, "budget_bytes",
+				       json_object_new_int64((int64_t)r->group[i].budget));
+		json_object_object_add(group, "requested_bytes",
+				       json_object_new_int64((int64_t)r->group[i].requested));
+		json_object_object_add(obj, group_names[i], group);
+	}
+	if (r->node_count) {
+		json_object *nodes = json_object_new_array();
+
+		json_object_object_add(obj, "gpu_time_ns",
+				       json_object_new_int64(process_gpu_time_ns(r)));
+		json_object_object_add(obj, "queued_packets",
+				       json_object_new_int64((int64_t)process_queued(r)));
+		for (uint32_t i = 0; i < r->node_count; i++) {
+			json_object *n = json_object_new_object();
+
+			json_object_object_add(n, "node", json_object_new_int64(i));
+			json_object_object_add(n, "running_time_ns",
+					       json_object_new_int64(r->node[i].running_time * 100));
+			json_object_object_add(n, "queued_packets",
+					       json_object_new_int64((int64_t)r->node[i].queued));
+			json_object_object_add(n, "submitted_packets",
+					       json_object_new_int64((int64_t)r->node[i].submitted));
+			json_object_object_add(n, "completed_packets",
+					       json_object_new_int64((int64_t)r->node[i].completed));
+			json_object_array_add(nodes, n);
+		}
+		json_object_object_add(obj, "nodes", nodes);
+	}
+	return obj;
+}
+
+int dxgctl_processes(int argc, char **argv)
+{
+	struct d3dkmt_adapterinfo *adapters = NULL;
+	struct process_report *report;
+	json_object *list = NULL;
+	uint32_t count = 0;
+	int status = DXGCTL_EXIT_OK;
+	bool json;
+	int fd, ret;
+
+	ret = parse_json_option(argc, argv, &json);
+	if (ret)
+		return ret;
+	fd = dxgctl_open_adapters(&adapters, &count, false);
+	if (fd < 0)
+		return DXGCTL_EXIT_FAILURE;
+	report = calloc(1, sizeof(*report));
+	if (!report) {
+		dxgctl_error("out of memory");
+		dxgctl_close_adapters(fd, adapters, count);
+		return DXGCTL_EXIT_FAILURE;
+	}
+	if (json)
+		list = json_object_new_array();
+	else if (count == 0)
+		printf("no adapters (is this VM attached to dxgd, and is dxgd running?)\n");
+	for (uint32_t i = 0; i < count; i++) {
+		struct winluid luid = adapters[i].adapter_luid;
+		json_object *adapter_obj = NULL, *procs = NULL;
+		uint32_t *pids = NULL, npids = 0;
+		char luid_text[32];
+
+		format_luid(luid, luid_text, sizeof(luid_text));
+		ret = d3dkmt_enum_processes_alloc(fd, luid, &pids, &npids);
+		if (ret < 0) {
+			dxgctl_error("adapter %s: cannot enumerate processes: %s", luid_text,
+				     strerror(-ret));
+			status = DXGCTL_EXIT_FAILURE;
+			continue;
+		}
+		if (json) {
+			adapter_obj = json_object_new_object();
+			procs = json_object_new_array();
+			json_object_object_add(adapter_obj, "luid",
+					       json_object_new_string(luid_text));
+			json_object_object_add(adapter_obj, "processes", procs);
+			json_object_array_add(list, adapter_obj);
+		} else {
+			if (i > 0)
+				putchar('\n');
+			printf("adapter %u (luid %s): %u process%s\n", i, luid_text, npids,
+			       npids == 1 ? "" : "es");
+			if (npids)
+				printf("  %-8s %-16s %12s %12s %14s %7s\n", "PID", "NAME",
+				       "LOCAL MEM", "HOST MEM", "GPU TIME", "QUEUED");
+		}
+		for (uint32_t p = 0; p < npids; p++) {
+			memset(report, 0, sizeof(*report));
+			describe_process(fd, luid, pids[p], report);
+			if (json)
+				json_object_array_add(procs, process_json(report));
+			else
+				print_process_text(report);
+		}
+		free(pids);
+	}
+	if (json) {
+		puts(json_object_to_json_string_ext(list, JSON_C_TO_STRING_PRETTY |
+							  JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(list);
+	}
+	free(report);
+	dxgctl_close_adapters(fd, adapters, count);
+	return status;
 }

@@ -750,6 +750,127 @@ int d3dkmt_cmdbuf_timestamp(struct d3dkmt_cmdbuf *cb, uint64_t dst_va);
  */
 int d3dkmt_cmdbuf_raw(struct d3dkmt_cmdbuf *cb, const void *bytes, uint32_t size);
 
+/* ---- Sharing, sync files, statistics and queries (0x3f-0x49, 0x1f, 0x24) ---- */
+
+/*
+ * d3dkmt_share_objects() - SHAREOBJECTS: one shared object (a sync object created with
+ * D3DDDI_SYNCOBJ_FLAG_SHARED | NT_SECURITY_SHARING, or a resource created shared with NT security
+ * sharing) becomes a new file descriptor, *@nt_handle, the "NT handle" the open calls below take.
+ * @desired_access: 0 or GENERIC_ALL (0x10000000) for every right, else the access bits of
+ * docs/libd3dkmt.md. Each call makes a new descriptor; close() it when done. @count must be 1.
+ * Return: 0 or -errno.
+ */
+int d3dkmt_share_objects(int fd, const struct d3dkmthandle *objects, uint32_t count,
+			 uint32_t desired_access, int *nt_handle);
+
+/*
+ * d3dkmt_open_sync_object_from_nt_handle2() - OPENSYNCOBJECTFROMNTHANDLE2: a handle on @device
+ * for the shared sync object of @nt_handle. @flags: D3DDDI_SYNCOBJ_FLAG_*. For a monitored fence
+ * @fence (may be NULL) gets the handle, the value mapping and GPU VA; *@sync_object always the
+ * handle. Return: 0 or -errno.
+ */
+int d3dkmt_open_sync_object_from_nt_handle2(int fd, int nt_handle, struct d3dkmthandle device,
+					    uint32_t flags, struct d3dkmthandle *sync_object,
+					    struct d3dkmt_monitored_fence *fence);
+
+/* What QUERYRESOURCEINFOFROMNTHANDLE reports about a shared resource. */
+struct d3dkmt_shared_resource_info {
+	uint32_t private_runtime_data_size;
+	uint32_t total_priv_drv_data_size;
+	uint32_t resource_priv_drv_data_size;
+	uint32_t allocation_count;
+};
+
+/*
+ * d3dkmt_query_resource_info_from_nt_handle() - QUERYRESOURCEINFOFROMNTHANDLE: the sizes
+ * OPENRESOURCEFROMNTHANDLE needs. @runtime_data (@runtime_data_size bytes) is not written.
+ * Return: 0 or -errno.
+ */
+int d3dkmt_query_resource_info_from_nt_handle(int fd, struct d3dkmthandle device, int nt_handle,
+					      void *runtime_data, uint32_t runtime_data_size,
+					      struct d3dkmt_shared_resource_info *info);
+
+/*
+ * d3dkmt_open_resource_from_nt_handle() - OPENRESOURCEFROMNTHANDLE with the caller's ABI struct
+ * (sizes from d3dkmt_query_resource_info_from_nt_handle(), one d3dddi_openallocationinfo2 per
+ * allocation). On success the kernel wrote the resource and allocation handles into @args.
+ * Return: 0 or -errno.
+ */
+int d3dkmt_open_resource_from_nt_handle(int fd, struct d3dkmt_openresourcefromnthandle *args);
+
+/*
+ * d3dkmt_query_statistics() - QUERYSTATISTICS of @type (D3DKMT_QUERYSTATISTICS_*) for the adapter
+ * @luid (it need not be open). @pid: 0 for the calling process, else a process of this pid
+ * namespace that has /dev/dxg open (the PROCESS_* types describe it). @query: the type's query
+ * word (node id, segment id, segment group, physical adapter index; 0 if none). @result gets the
+ * first @size bytes of the D3DKMT_QUERYSTATISTICS_RESULT union (D3DKMT_QUERYSTATISTICS_RESULT_SIZE
+ * bytes in all; the d3dkmt_querystatistics_* structs describe it).
+ * Return: 0 or -errno (-EINVAL: unknown LUID, pid, type or id).
+ */
+int d3dkmt_query_statistics(int fd, uint32_t type, struct winluid luid, pid_t pid, uint32_t query,
+			    void *result, size_t size);
+
+/*
+ * d3dkmt_share_object_with_host() - SHAREOBJECTWITHHOST. opendxg has no host-side consumer:
+ * -EPERM once the arguments are valid (-EINVAL: not a device of the process, object 0).
+ */
+int d3dkmt_share_object_with_host(int fd, struct d3dkmthandle device, struct d3dkmthandle object,
+				  uint64_t *vail_nt_handle);
+
+/*
+ * d3dkmt_create_sync_file() - CREATESYNCFILE: *@sync_file gets a sync_file descriptor (poll()able,
+ * SYNC_IOC_*) that signals when @monitored_fence (of @device) reaches @value. close() it when
+ * done. Return: 0 or -errno.
+ */
+int d3dkmt_create_sync_file(int fd, struct d3dkmthandle device,
+			    struct d3dkmthandle monitored_fence, uint64_t value, int *sync_file);
+
+/* d3dkmt_wait_sync_file() - WAITSYNCFILE: work queued on @context after this waits for it. */
+int d3dkmt_wait_sync_file(int fd, struct d3dkmthandle context, int sync_file);
+
+/*
+ * d3dkmt_open_sync_object_from_sync_file() - OPENSYNCOBJECTFROMSYNCFILE: a monitored fence on
+ * @device for the fence behind @sync_file; *@fence_value (may be NULL) is the value it signals at.
+ * Return: 0 or -errno.
+ */
+int d3dkmt_open_sync_object_from_sync_file(int fd, struct d3dkmthandle device, int sync_file,
+					   struct d3dkmt_monitored_fence *fence,
+					   uint64_t *fence_value);
+
+/*
+ * d3dkmt_enum_processes() - ENUMPROCESSES: the pids (in this pid namespace) of the processes that
+ * hold an adapter handle of @luid. On entry *@count is the capacity of @pids (may be NULL: count
+ * only), on success the number written; on -EOVERFLOW the number present.
+ * Return: 0 or -errno (-EINVAL: unknown LUID; -EOVERFLOW as said).
+ */
+int d3dkmt_enum_processes(int fd, struct winluid luid, uint32_t *pids, uint32_t *count);
+
+/*
+ * d3dkmt_enum_processes_alloc() - count, allocate and fill in one go; retries while processes come.
+ * *@pids is malloc()ed (NULL when *@count is 0); the caller frees it. Return: 0 or -errno.
+ */
+int d3dkmt_enum_processes_alloc(int fd, struct winluid luid, uint32_t **pids, uint32_t *count);
+
+/*
+ * d3dkmt_is_feature_enabled() - LX_ISFEATUREENABLED of @feature_id (DXGK_FEATURE_*) on @adapter:
+ * @result gets the version and DXGK_ISFEATUREENABLED_* bits. Return: 0 or -errno.
+ */
+int d3dkmt_is_feature_enabled(int fd, struct d3dkmthandle adapter, uint32_t feature_id,
+			      struct dxgk_isfeatureenabled_result *result);
+
+/*
+ * d3dkmt_flush_heap_transitions() - FLUSHHEAPTRANSITIONS: nothing is ever deferred on opendxg;
+ * checks the adapter only. Return: 0 or -errno.
+ */
+int d3dkmt_flush_heap_transitions(int fd, struct d3dkmthandle adapter);
+
+/*
+ * d3dkmt_invalidate_cache() - INVALIDATECACHE: [@offset, @offset + @length) of @allocation (of
+ * @device) shows the host's finished writes to this process's CPU mapping. Return: 0 or -errno.
+ */
+int d3dkmt_invalidate_cache(int fd, struct d3dkmthandle device, struct d3dkmthandle allocation,
+			    uint64_t offset, uint64_t length);
+
 /*
  * d3dkmt_utf16_to_utf8() - convert little-endian UTF-16 (@src_bytes bytes, stops at the first NUL
  * unit) to NUL-terminated UTF-8. Unpaired surrogates become U+FFFD.
