@@ -110,13 +110,25 @@ step vm-memory-quota "${vmrun[@]}" --vms 2 \
 	--dxgd-arg --vm-limits --dxgd-arg vm0:quota_bytes=24M \
 	--dxgd-arg --vm-limits --dxgd-arg vm1:quota_bytes=40M \
 	"${mem_bins[@]}" -- dxgtest-quota
-# The README's first command, end to end (its install and build steps are no-ops by now).
 # Execution (issue 4): every packet type, sync objects and waits, hostile command buffers, killed
 # submitters; then the same in two guests at once (the samples run in the main job).
 exec_bins=("$vmbin"/dxgtest-exec build/samples/dxgc-saxpy build/samples/dxgc-sgemm
 	build/samples/dxgc-reduce)
 step vm-exec "${vmrun[@]}" --cpus 2 "${exec_bins[@]}" -- dxgtest-exec
 step vm-exec-two-guests "${vmrun[@]}" --vms 2 "${exec_bins[@]}" -- dxgtest-exec
+# The WSL compatibility suite (issue 5, docs/abi.md): one program per ioctl family, written from
+# WSL's semantics, all in one guest; then adapter removal (a worker restart) and re-enumeration.
+compat=build/tests/compat
+compat_bins=()
+for family in dispatch adapter device memory sync exec share syncfile misc; do
+	compat_bins+=("$compat/dxgcompat-$family")
+done
+step vm-compat "${vmrun[@]}" --cpus 2 "${compat_bins[@]}" tests/compat/run-all.sh \
+	-- run-all.sh /usr/local/bin
+step vm-compat-removal "${vmrun[@]}" \
+	--host-during "${kill_worker[*]} --after-marker 'dxgcompat-removal: ready'" \
+	"$compat/dxgcompat-removal" build/tools/dxgctl -- dxgcompat-removal
+# The README's first command, end to end (its install and build steps are no-ops by now).
 step main-job scripts/main.sh
 
 step bench-smoke build/bench/dxg-bench-rtt --iterations 2000
