@@ -2090,6 +2090,9 @@ static int update_gpu_va(struct dxg_vm *vm, struct dxg_process *p, const struct 
 		fence = sync_find(vm, p, req->update_gpu_va.fence_object);
 		if (!fence || !sync_is_fence(fence) || fence->device != d)
 			return -EINVAL;
+		/* Waiting on a fence opened from a share needs the WAIT right, as queue waits do. */
+		if (!sync_can_wait(fence))
+			return -EACCES;
 	}
 	/*
 	 * WDDM orders the update on the context: work queued before it still sees the old
