@@ -1950,7 +1950,7 @@ static void case_sync_errors(struct ctx *c)
 	info.type = D3DDDI_MONITORED_FENCE;
 	info.flags = D3DDDI_SYNCOBJ_FLAG_SHARED;
 	tap_errno(d3dkmt_create_sync_object(fd, c->h.device, &info, &h), EINVAL,
-		  "a SHARED monitored fence -> EINVAL (no sharing yet)");
+		  "SHARED without NT_SECURITY_SHARING -> EINVAL (WSL's rule)");
 	info.flags = 0;
 	tap_errno(d3dkmt_create_sync_object(fd, GARBAGE_HANDLE, &info, &h), EINVAL,
 		  "a fence on a garbage device -> EINVAL");
