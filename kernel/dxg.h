@@ -54,6 +54,10 @@
  *                                       under it but an eventfd's own wait queue lock
  *                                       (eventfd_signal()), and it is never taken together
  *                                       with dxg_channel.lock
+ *   dxg_sync_point.lock        (spinlock, irq-safe) a sync file fence's own (dma_fence): taken
+ *                                       by dma_fence_signal() after fence_lock is released, and
+ *                                       by fence callbacks; also under recv_lock when a drainer
+ *                                       ends the epoch. Innermost.
  *
  * The connect work (dxg_channel.connect_work, delayed work that re-arms itself while the channel is
  * down) takes send_lock, recv_lock, lock and fence_lock; it never takes channel_rwsem or a process lock, so PCI
@@ -439,6 +443,7 @@ int dxg_destroy_context(struct dxg_ioctl_ctx *ctx, u32 context);
 
 /* dxg_ioctl_sync.c */
 int dxg_destroy_sync_object(struct dxg_ioctl_ctx *ctx, u32 handle);
+void dxg_sync_object_host_destroy(struct dxg_channel *ch, struct dxg_call_args *a, u32 handle);
 int dxg_ioctl_create_sync_object(struct dxg_ioctl_ctx *ctx, void *data);
 void dxg_ioctl_create_sync_object_undo(struct dxg_ioctl_ctx *ctx, void *data);
 int dxg_ioctl_destroy_sync_object(struct dxg_ioctl_ctx *ctx, void *data);
@@ -480,6 +485,8 @@ int dxg_close_share_on(struct dxg_channel *ch, u64 share_id, u64 epoch);
 int dxg_close_share(u64 share_id, u64 epoch);
 
 /* dxg_syncfile.c: sync files over monitored fences */
+int dxg_syncfile_init(void);
+void dxg_syncfile_exit(void);
 int dxg_ioctl_create_sync_file(struct dxg_ioctl_ctx *ctx, void *data);
 void dxg_ioctl_create_sync_file_undo(struct dxg_ioctl_ctx *ctx, void *data);
 void dxg_ioctl_create_sync_file_commit(struct dxg_ioctl_ctx *ctx, void *data);

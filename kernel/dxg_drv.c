@@ -218,10 +218,13 @@ static int __init dxg_init(void)
 	ret = dxg_mem_init();
 	if (ret)
 		return ret;
+	ret = dxg_syncfile_init();
+	if (ret)
+		goto err_mem_exit;
 	/* Devices next: when /dev/dxg appears, a present device is already connected. */
 	ret = pci_register_driver(&dxg_pci_driver);
 	if (ret)
-		goto err_mem_exit;
+		goto err_syncfile_exit;
 	ret = misc_register(&dxg_misc);
 	if (ret)
 		goto err_unregister_pci;
@@ -229,6 +232,8 @@ static int __init dxg_init(void)
 
 err_unregister_pci:
 	pci_unregister_driver(&dxg_pci_driver);
+err_syncfile_exit:
+	dxg_syncfile_exit();
 err_mem_exit:
 	dxg_mem_exit();
 	return ret;
@@ -239,6 +244,7 @@ static void __exit dxg_exit(void)
 	/* No file can be open here: each (a CPU mapping's file too) holds a module reference. */
 	misc_deregister(&dxg_misc);
 	pci_unregister_driver(&dxg_pci_driver);
+	dxg_syncfile_exit();
 	dxg_mem_exit();
 }
 

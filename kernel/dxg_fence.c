@@ -145,29 +145,30 @@ static bool dxg_fence_point_done(struct dxg_channel *ch, const struct dxg_sync_p
 {
 	u64 now = dxg_fence_read(ch, point->offset);
 
-	/* DXGW_FENCE_VALUE_ERROR: wire.h spells it UINT64_MAX, which the kernel does not define. */
-	*error = now == U64_MAX ? -EIO : 0;
+	*error = now == DXGW_FENCE_VALUE_ERROR ? -EIO : 0;
 	return *error || now >= point->value;
 }
 
-/* Takes a point off the list (the list's reference goes to @to). Under fence_lock. */
+/*
+ * Takes a point off the list with its verdict (@error, 0: reached); the list's reference goes to
+ * @to. Under fence_lock. Only the list's owner signals a point, so it cannot be signalled yet.
+ */
 static void dxg_fence_unlink_point_locked(struct dxg_channel *ch, struct dxg_sync_point *point,
-					  struct list_head *to)
+					  int error, struct list_head *to)
 {
+	if (error)
+		dma_fence_set_error(&point->base, error);
 	list_move_tail(&point->node, to);
 	ch->fence_records--;
 }
 
-/* Signals the points of a private list with @error (0: use the slot's verdict) and drops them. */
-static void dxg_fence_signal_points(struct list_head *points, int error)
+/* Signals the points of a private list and drops them (outside fence_lock). */
+static void dxg_fence_signal_points(struct list_head *points)
 {
 	struct dxg_sync_point *point, *tmp;
 
 	list_for_each_entry_safe(point, tmp, points, node) {
 		list_del_init(&point->node);
-		/* Only the list's owner signals a point: it cannot be signalled already. */
-		if (error)
-			dma_fence_set_error(&point->base, error);
 		dma_fence_signal(&point->base);
 		dma_fence_put(&point->base);
 	}
@@ -181,8 +182,7 @@ static void dxg_fence_work_fn(struct work_struct *work)
 	struct dxg_sync_point *point, *ptmp;
 	struct dxg_fence_notify *n;
 	LIST_HEAD(fired);
-	LIST_HEAD(points_done);
-	LIST_HEAD(points_failed);
+	LIST_HEAD(points);
 	bool again;
 	u64 count;
 	int error;
@@ -206,16 +206,14 @@ static void dxg_fence_work_fn(struct work_struct *work)
 	}
 	list_for_each_entry_safe(point, ptmp, &ch->fence_points, node) {
 		if (dxg_fence_point_done(ch, point, &error))
-			dxg_fence_unlink_point_locked(ch, point,
-						      error ? &points_failed : &points_done);
+			dxg_fence_unlink_point_locked(ch, point, error, &points);
 	}
 	again = ch->fence_records != 0;
 	spin_unlock(&ch->fence_lock);
 
 	list_for_each_entry_safe(w, wtmp, &fired, node)
 		dxg_fence_async_free(w, true);
-	dxg_fence_signal_points(&points_done, 0);
-	dxg_fence_signal_points(&points_failed, -EIO);
+	dxg_fence_signal_points(&points);
 	if (again)
 		queue_delayed_work(system_wq, &ch->fence_work, msecs_to_jiffies(DXG_FENCE_POLL_MS));
 }
@@ -260,11 +258,11 @@ void dxg_fence_end_epoch(struct dxg_channel *ch)
 	list_for_each_entry_safe(n, ntmp, &ch->fence_notify, node)
 		dxg_fence_unlink_notify_locked(ch, n, &notify);
 	list_for_each_entry_safe(point, ptmp, &ch->fence_points, node)
-		dxg_fence_unlink_point_locked(ch, point, &points);
+		dxg_fence_unlink_point_locked(ch, point, -ENODEV, &points);
 	spin_unlock(&ch->fence_lock);
 	/* Partner: the waiter's prepare_to_wait() before it reads fence_epoch. */
 	wake_up_all(&ch->fence_wq);
-	dxg_fence_signal_points(&points, -ENODEV);
+	dxg_fence_signal_points(&points);
 
 	list_for_each_entry_safe(w, wtmp, &async, node)
 		dxg_fence_async_free(w, true);
@@ -604,10 +602,11 @@ void dxg_fence_watch_point(struct dxg_channel *ch, struct dxg_sync_point *point)
 	dma_fence_get(&point->base);
 	/* Check and add in one section: see dxg_fence_kick(). */
 	spin_lock(&ch->fence_lock);
-	if (ch->fence_epoch != point->epoch) {
+	if (ch->fence_epoch != point->epoch)
 		error = -ENODEV;
-		list_add_tail(&point->node, &now);
-	} else if (dxg_fence_point_done(ch, point, &error)) {
+	if (error || dxg_fence_point_done(ch, point, &error)) {
+		if (error)
+			dma_fence_set_error(&point->base, error);
 		list_add_tail(&point->node, &now);
 	} else {
 		list_add_tail(&point->node, &ch->fence_points);
@@ -615,7 +614,7 @@ void dxg_fence_watch_point(struct dxg_channel *ch, struct dxg_sync_point *point)
 	}
 	spin_unlock(&ch->fence_lock);
 
-	dxg_fence_signal_points(&now, error);
+	dxg_fence_signal_points(&now);
 	if (start)
 		queue_delayed_work(system_wq, &ch->fence_work, msecs_to_jiffies(DXG_FENCE_POLL_MS));
 }

@@ -605,17 +605,10 @@ static int dxg_ioctl_destroy_context(struct dxg_ioctl_ctx *ctx, void *data)
 /* The argument struct must be exactly what the ioctl code says. */
 #define DXG_CHECK_SIZE(code, type) BUILD_BUG_ON_ZERO(sizeof(type) != _IOC_SIZE(code))
 
-/* A request whose output is the field range first..last of its argument struct. */
-#define DXG_IOCTL_OUT(code, fn, undo_fn, type, first, last)			\
-	[_IOC_NR(code)] = {							\
-		.cmd = (code),							\
-		.handler = (fn),						\
-		.undo = (undo_fn),						\
-		.out_offset = offsetof(type, first) + DXG_CHECK_SIZE(code, type), \
-		.out_size = offsetofend(type, last) - offsetof(type, first),	\
-	}
-
-/* The same, with a hook that runs once the outputs reached the caller. */
+/*
+ * A request whose output is the field range first..last of its argument struct; commit_fn (or
+ * NULL) runs once the outputs reached the caller.
+ */
 #define DXG_IOCTL_OUT_COMMIT(code, fn, undo_fn, commit_fn, type, first, last)	\
 	[_IOC_NR(code)] = {							\
 		.cmd = (code),							\
@@ -625,6 +618,9 @@ static int dxg_ioctl_destroy_context(struct dxg_ioctl_ctx *ctx, void *data)
 		.out_offset = offsetof(type, first) + DXG_CHECK_SIZE(code, type), \
 		.out_size = offsetofend(type, last) - offsetof(type, first),	\
 	}
+
+#define DXG_IOCTL_OUT(code, fn, undo_fn, type, first, last)			\
+	DXG_IOCTL_OUT_COMMIT(code, fn, undo_fn, NULL, type, first, last)
 
 /* A request without outputs in its argument struct. */
 #define DXG_IOCTL(code, fn, type)						\

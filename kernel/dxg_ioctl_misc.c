@@ -199,8 +199,7 @@ static int dxg_enum_processes_fail(struct dxg_ioctl_ctx *ctx, int ret)
 {
 	u64 zero = 0;
 
-	if (ctx->uarg &&
-	    copy_to_user(ctx->uarg + offsetof(struct d3dkmt_enumprocesses, buffer_count), &zero,
+	if (copy_to_user(ctx->uarg + offsetof(struct d3dkmt_enumprocesses, buffer_count), &zero,
 			 sizeof(zero)))
 		return -EFAULT;
 	return ret;

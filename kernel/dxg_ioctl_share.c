@@ -334,17 +334,7 @@ int dxg_open_shared_sync_object(struct dxg_ioctl_ctx *ctx, u32 device, u64 share
 		ret = dxg_mem_map_fence_locked(proc, ctx->ch, &grant,
 					       le64_to_cpu(reply.fence_offset), cpu_va);
 		if (ret) {
-			struct dxgw_destroy_req destroy = {
-				.handle = cpu_to_le32(grant.handle),
-			};
-
-			/* Nothing was mapped: only the host object goes. */
-			a.opcode = DXGW_OP_DESTROY_SYNC_OBJECT;
-			a.req = &destroy;
-			a.req_len = sizeof(destroy);
-			a.reply = NULL;
-			a.reply_max = 0;
-			dxg_call(ctx->ch, &a);
+			dxg_sync_object_host_destroy(ctx->ch, &a, grant.handle);
 			goto out_unlock;
 		}
 	}

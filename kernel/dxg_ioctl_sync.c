@@ -270,6 +270,30 @@ static int dxg_sync_object_attach(struct dxg_ioctl_ctx *ctx, struct d3dkmt_creat
 	}
 }
 
+
+/**
+ * dxg_sync_object_host_destroy() - undo a sync object the host just created
+ * @ch: the channel
+ * @a: the call that created it (its process and epoch are reused)
+ * @handle: the new object
+ *
+ * For a creation that failed in the guest before anything was mapped or recorded: only the host
+ * object goes. Best effort: a failure leaves it to the process's teardown.
+ */
+void dxg_sync_object_host_destroy(struct dxg_channel *ch, struct dxg_call_args *a, u32 handle)
+{
+	struct dxgw_destroy_req destroy = {
+		.handle = cpu_to_le32(handle),
+	};
+
+	a->opcode = DXGW_OP_DESTROY_SYNC_OBJECT;
+	a->req = &destroy;
+	a->req_len = sizeof(destroy);
+	a->reply = NULL;
+	a->reply_max = 0;
+	dxg_call(ch, a);
+}
+
 /*
  * Outputs: sync_object, info.shared_handle (always 0: NT sharing goes through SHAREOBJECTS, as in
  * WSL; the host requires NT_SECURITY_SHARING with SHARED) and, for a monitored fence,
@@ -335,17 +359,7 @@ int dxg_ioctl_create_sync_object(struct dxg_ioctl_ctx *ctx, void *data)
 	}
 	ret = dxg_sync_object_attach(ctx, args, &reply, &grant, &event);
 	if (ret) {
-		struct dxgw_destroy_req destroy = {
-			.handle = cpu_to_le32(grant.handle),
-		};
-
-		/* Nothing was mapped or recorded: only the host object goes. */
-		a.opcode = DXGW_OP_DESTROY_SYNC_OBJECT;
-		a.req = &destroy;
-		a.req_len = sizeof(destroy);
-		a.reply = NULL;
-		a.reply_max = 0;
-		dxg_call(ctx->ch, &a);
+		dxg_sync_object_host_destroy(ctx->ch, &a, grant.handle);
 		goto out_unlock;
 	}
 	args->sync_object.v = grant.handle;

@@ -47,6 +47,23 @@ static const char *dxg_sync_point_timeline_name(struct dma_fence *fence)
 	return "monitored_fence";
 }
 
+/*
+ * Where released points send their CLOSE_SHARE. The module's own queue: dxg_exit() destroys it,
+ * which waits for a release still returning from its work function after its module_put().
+ */
+static struct workqueue_struct *dxg_sync_release_wq;
+
+int dxg_syncfile_init(void)
+{
+	dxg_sync_release_wq = alloc_workqueue("opendxg_syncfile", 0, 0);
+	return dxg_sync_release_wq ? 0 : -ENOMEM;
+}
+
+void dxg_syncfile_exit(void)
+{
+	destroy_workqueue(dxg_sync_release_wq);
+}
+
 /* Process context, no lock held: CLOSE_SHARE may sleep for the host's reply. */
 static void dxg_sync_point_release_work(struct work_struct *work)
 {
@@ -66,7 +83,7 @@ static void dxg_sync_point_release(struct dma_fence *fence)
 	struct dxg_sync_point *point = container_of(fence, struct dxg_sync_point, base);
 
 	INIT_WORK(&point->release_work, dxg_sync_point_release_work);
-	queue_work(system_wq, &point->release_work);
+	queue_work(dxg_sync_release_wq, &point->release_work);
 }
 
 /*
@@ -240,6 +257,12 @@ void dxg_ioctl_create_sync_file_undo(struct dxg_ioctl_ctx *ctx, void *data)
 	fput(out->file);
 }
 
+static void dxg_sync_points_put(struct dxg_sync_point **points, u32 count)
+{
+	while (count)
+		dma_fence_put(&points[--count]->base);
+}
+
 /*
  * The opendxg fences of a sync file, each with a reference, at most @max. -EINVAL for a
  * descriptor that is no sync file, or whose fence is (or contains) one that is not ours.
@@ -257,28 +280,24 @@ static int dxg_sync_file_points(u64 fd, struct dxg_sync_point **points, u32 max,
 	if (!fence)
 		return -EINVAL;
 	dma_fence_unwrap_for_each(f, &iter, fence) {
-		if (!dxg_to_sync_point(f) || n == max) {
+		struct dxg_sync_point *point = dxg_to_sync_point(f);
+
+		if (!point || n == max) {
 			ret = -EINVAL;
 			break;
 		}
-		points[n++] = dxg_to_sync_point(dma_fence_get(f));
+		dma_fence_get(f);
+		points[n++] = point;
 	}
 	dma_fence_put(fence);
 	if (!ret && !n)
 		ret = -EINVAL;
 	if (ret) {
-		while (n)
-			dma_fence_put(&points[--n]->base);
+		dxg_sync_points_put(points, n);
 		return ret;
 	}
 	*count = n;
 	return 0;
-}
-
-static void dxg_sync_points_put(struct dxg_sync_point **points, u32 count)
-{
-	while (count)
-		dma_fence_put(&points[--count]->base);
 }
 
 /*

@@ -595,7 +595,7 @@ DXG_ASSERT_SIZE(struct dxgw_gpu_va_op, 64);
 #define DXGW_MAX_HWQUEUE_PRIV (128u * 1024u)	/* CREATE_HW_QUEUE private data */
 #define DXGW_MAX_ESCAPE_DATA (128u * 1024u)	/* ESCAPE private data */
 /* What a fence reaches when the queue that would have signalled it is broken (D3D's "removed"). */
-#define DXGW_FENCE_VALUE_ERROR UINT64_MAX
+#define DXGW_FENCE_VALUE_ERROR (~(uint64_t)0)	/* UINT64_MAX, spelt for the kernel too */
 
 /*
  * Sync object flags the host accepts (D3DDDI_SYNCOBJ_FLAG_*): all eight. SHARED with
