@@ -299,12 +299,10 @@ static void item_release(struct dxg_vm *vm, struct queue_item *it)
 	free(it);
 }
 
-/* Frees an item that was queued and is on no list any more (popped, or reaped). */
 /* QUERY_STATISTICS numbers: a job counts for its process and for its adapter alike. */
 static void stats_submitted(struct dxg_exec_stats *st)
 {
 	st->jobs_submitted++;
-	st->jobs_queued++;
 }
 
 static void stats_completed(struct dxg_exec_stats *st, int status, uint64_t gpu_time_ns)
@@ -314,22 +312,17 @@ static void stats_completed(struct dxg_exec_stats *st, int status, uint64_t gpu_
 	st->running_time_ns += gpu_time_ns;
 }
 
-/* A job leaves the queue depth: completed (`finished`) or dropped unrun. */
-static void stats_ended(struct dxg_exec_stats *st, bool finished)
-{
-	st->jobs_queued--;
-	st->jobs_dropped += !finished;
-}
-
+/* A job freed without having completed was dropped unrun (its queue broke or went). */
 static void job_account_end(struct exec_job *job)
 {
 	/* A job freed before SUBMIT accepted it was never counted. */
-	if (!job->process_stats)
+	if (!job->process_stats || job->finished)
 		return;
-	stats_ended(job->process_stats, job->finished);
-	stats_ended(job->adapter_stats, job->finished);
+	job->process_stats->jobs_dropped++;
+	job->adapter_stats->jobs_dropped++;
 }
 
+/* Frees an item that was queued and is on no list any more (popped, or reaped). */
 static void item_free(struct dxg_vm *vm, struct queue_item *it)
 {
 	vm->counters.queued_bytes -= it->bytes;

@@ -662,12 +662,7 @@ static void destroy_allocation(struct dxg_vm *vm, struct dxg_allocation *a)
 	account(m, a, false);
 	offered_unlink(a);
 	release_backing(vm, a);
-	obj_list_del(&a->link);
-	if (a->resource)
-		a->resource->allocation_count--;
-	m->allocations--;
-	m->adapters[index].stats.allocations--;
-	handle_table_free(&vm->handles, a->handle);
+	drop_allocation_handle(vm, a);
 	free(a);
 }
 
@@ -1302,8 +1297,9 @@ static int video_memory(struct dxg_vm *vm, struct dxg_process *p, const struct d
 	struct dxg_adapter *a = process_find_open_adapter(vm, p, req->video_memory.adapter);
 	const uint32_t g = req->video_memory.segment_group;
 	struct vm_memory *m = vmem(vm);
+	struct memory_group_numbers n;
 	struct process_memory *pm;
-	uint64_t usage, budget, before, after;
+	uint64_t before, after;
 	unsigned char *r;
 
 	if (!a)
@@ -1329,13 +1325,22 @@ static int video_memory(struct dxg_vm *vm, struct dxg_process *p, const struct d
 	r = reply_take(reply, sizeof(struct dxgw_video_memory_reply));
 	if (!r)
 		return -ENOMEM;
-	usage = pm->usage[a->index][g];
-	budget = sat_add(usage, group_room(vm, pm, a->index, g));
-	PUT64(r, struct dxgw_video_memory_reply, budget, budget);
-	PUT64(r, struct dxgw_video_memory_reply, current_usage, usage);
-	PUT64(r, struct dxgw_video_memory_reply, current_reservation, pm->reservation[a->index][g]);
-	PUT64(r, struct dxgw_video_memory_reply, available_for_reservation, budget);
+	memory_group_numbers(vm, p, a->index, g, &n);
+	PUT64(r, struct dxgw_video_memory_reply, budget, n.budget);
+	PUT64(r, struct dxgw_video_memory_reply, current_usage, n.usage);
+	PUT64(r, struct dxgw_video_memory_reply, current_reservation, n.reservation);
+	PUT64(r, struct dxgw_video_memory_reply, available_for_reservation, n.budget);
 	return 0;
+}
+
+void memory_group_numbers(const struct dxg_vm *vm, const struct dxg_process *p, uint32_t index,
+			  uint32_t group, struct memory_group_numbers *out)
+{
+	const struct process_memory *pm = p ? p->mem : NULL;
+
+	out->usage = pm ? pm->usage[index][group] : 0;
+	out->reservation = pm ? pm->reservation[index][group] : 0;
+	out->budget = sat_add(out->usage, group_room(vm, pm, index, group));
 }
 
 /* ---- QUERY_RESIDENCY / SET_PRIORITY / GET_PRIORITY ---- */

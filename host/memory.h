@@ -218,6 +218,19 @@ bool memory_has_deferred(const struct dxg_vm *vm);
 void memory_after_reply(struct dxg_vm *vm);
 
 void memory_adapter_stats(const struct dxg_vm *vm, uint32_t index, struct memory_stats *out);
+
+/*
+ * QUERY_VIDEO_MEMORY's numbers for one group of adapter `index`: what process `p` uses and
+ * reserves there and its budget. `p` NULL (or a process with nothing there): the budget of a
+ * process with nothing charged. Reads only.
+ */
+struct memory_group_numbers {
+	uint64_t budget;
+	uint64_t usage;
+	uint64_t reservation;
+};
+void memory_group_numbers(const struct dxg_vm *vm, const struct dxg_process *p, uint32_t index,
+			  uint32_t group, struct memory_group_numbers *out);
 uint64_t memory_heap_largest_free(const struct dxg_vm *vm);
 uint64_t memory_heap_size(const struct dxg_vm *vm);
 

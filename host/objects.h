@@ -63,15 +63,14 @@ static inline void obj_list_del(struct obj_list *node)
 
 /*
  * Execution numbers for QUERY_STATISTICS (stats.c reads them, exec.c counts): per adapter (its
- * one node) for the VM, and per process and adapter. A job is queued from its SUBMIT until it
- * completed or was dropped (queue depth); running_time_ns sums the GPU time of completed jobs.
+ * one node) for the VM, and per process and adapter. The queue depth is what was submitted and
+ * neither completed nor dropped; running_time_ns sums the GPU time of completed jobs.
  */
 struct dxg_exec_stats {
 	uint64_t jobs_submitted;
 	uint64_t jobs_completed;	/* finished on the device, failed ones included */
 	uint64_t jobs_failed;		/* the device reported an error */
 	uint64_t jobs_dropped;		/* never ran: their context broke or went first */
-	uint64_t jobs_queued;		/* submitted, not completed or dropped yet */
 	uint64_t running_time_ns;
 };
 

@@ -164,7 +164,6 @@ static void remove_share(struct dxg_vm *vm, struct share *sh)
 		sync_share_detach(vm, sh->sync);
 	else
 		memory_share_put(vm, sh->mem);
-	exec_sync_changed(vm);
 	free(sh);
 }
 

@@ -39,7 +39,7 @@
  *   SystemInformation 0 (no kernel-side work), NodePerfData = {ordinal 0, physical adapter 0}.
  * PROCESS_NODE (id 0): the process's struct dxg_exec_stats on the adapter. In both:
  *   RunningTime = running_time_ns / 100 (100 ns ticks);
- *   QueuePacket[RenderCommandBuffer] = {jobs_submitted, jobs_submitted - jobs_queued}, so
+ *   QueuePacket[RenderCommandBuffer] = {jobs_submitted, jobs_completed + jobs_dropped}, so
  *   Submitted - Completed is the queue depth (jobs queued or running);
  *   DmaPacket[ClientRenderBuffer] = {jobs_submitted, jobs_completed, jobs_dropped as Preempted
  *   (they never ran), jobs_failed as Faulted}. u32 fields saturate.
@@ -90,11 +90,6 @@ static uint32_t sat32(uint64_t v)
 static uint64_t min_u64(uint64_t a, uint64_t b)
 {
 	return a < b ? a : b;
-}
-
-static uint64_t sat_sub(uint64_t a, uint64_t b)
-{
-	return a > b ? a - b : 0;
 }
 
 /* The same states memory.c charges: backing in the segment, or contents held evicted. */
@@ -153,58 +148,23 @@ static void vm_totals(const struct dxg_vm *vm, uint32_t index, struct alloc_tota
 		process_totals(obj_container_of(it, const struct dxg_process, link), index, t);
 }
 
-/* What memory.c's QUERY_VIDEO_MEMORY budget would be for a process with nothing charged. */
-static uint64_t unclaimed_room(struct dxg_vm *vm, const struct dxg_adapter *a, uint32_t group)
-{
-	struct memory_stats m;
-	uint64_t room = UINT64_MAX, physical;
-
-	memory_adapter_stats(vm, a->index, &m);
-	if (m.quota_bytes != MEM_QUOTA_UNLIMITED)
-		room = sat_sub(m.quota_bytes, m.claimed);
-	if (group == D3DKMT_MEMORY_SEGMENT_GROUP_NON_LOCAL)
-		physical = memory_heap_largest_free(vm);
-	else
-		physical = sat_sub(a->vk->device_local_bytes,
-				   m.bytes[MEM_CAT_DEVICE_LOCAL] + m.bytes[MEM_CAT_PROGRAM]);
-	return min_u64(room, physical);
-}
-
 /*
- * The process's budget, usage and reservation in both groups: asked of the memory module the
- * way QUERY_VIDEO_MEMORY asks, so both answers agree by construction.
+ * The process's budget, usage and reservation in both groups, as QUERY_VIDEO_MEMORY reports
+ * them (one function answers both); a process without the adapter open has nothing charged.
  */
-static int group_memory(struct dxg_vm *vm, struct dxg_process *q, const struct dxg_adapter *a,
-			struct group_memory *out)
+static void group_memory(struct dxg_vm *vm, struct dxg_process *q, const struct dxg_adapter *a,
+			 struct group_memory *out)
 {
-	memset(out, 0, sizeof(*out));
-	for (uint32_t g = 0; g < MEM_GROUPS; g++) {
-		struct dxgw_request vq;
-		unsigned char r[sizeof(struct dxgw_video_memory_reply)];
-		uint32_t len = 0;
-		int ret;
+	const struct dxg_process *holder = process_find_open_adapter(vm, q, a->handle) ? q : NULL;
 
-		if (!process_find_open_adapter(vm, q, a->handle)) {
-			out->budget[g] = unclaimed_room(vm, a, g);
-			continue;
-		}
-		memset(&vq, 0, sizeof(vq));
-		vq.opcode = DXGW_OP_QUERY_VIDEO_MEMORY;
-		vq.process = q->handle;
-		vq.video_memory.adapter = a->handle;
-		vq.video_memory.segment_group = g;
-		ret = memory_handle_request(vm, q, &vq, r, sizeof(r), &len);
-		if (ret < 0)
-			return ret;
-		if (len != sizeof(r))
-			return -EIO;
-		out->budget[g] = dxg_get_le64(r + offsetof(struct dxgw_video_memory_reply, budget));
-		out->usage[g] = dxg_get_le64(r + offsetof(struct dxgw_video_memory_reply,
-							  current_usage));
-		out->reservation[g] = dxg_get_le64(r + offsetof(struct dxgw_video_memory_reply,
-								current_reservation));
+	for (uint32_t g = 0; g < MEM_GROUPS; g++) {
+		struct memory_group_numbers n;
+
+		memory_group_numbers(vm, holder, a->index, g, &n);
+		out->budget[g] = n.budget;
+		out->usage[g] = n.usage;
+		out->reservation[g] = n.reservation;
 	}
-	return 0;
 }
 
 static uint32_t segment_group(uint32_t seg)
@@ -269,14 +229,13 @@ static void fill_process_adapter(const struct dxg_process *q, const struct dxg_a
 	      gm->usage[0] + gm->usage[1]);
 }
 
-static uint64_t segment_size(struct dxg_vm *vm, const struct dxg_adapter *a, uint32_t seg)
+static uint64_t segment_size(struct dxg_vm *vm, const struct dxg_adapter *a, uint32_t seg,
+			     const struct memory_stats *m)
 {
-	struct memory_stats m;
 	uint64_t size = seg == STATS_SEGMENT_LOCAL ? a->vk->device_local_bytes
 						   : memory_heap_size(vm);
 
-	memory_adapter_stats(vm, a->index, &m);
-	return m.quota_bytes == MEM_QUOTA_UNLIMITED ? size : min_u64(size, m.quota_bytes);
+	return m->quota_bytes == MEM_QUOTA_UNLIMITED ? size : min_u64(size, m->quota_bytes);
 }
 
 static void fill_segment(struct dxg_vm *vm, const struct dxg_adapter *a, uint32_t seg,
@@ -301,7 +260,7 @@ static void fill_segment(struct dxg_vm *vm, const struct dxg_adapter *a, uint32_
 			D3DKMT_QUERYSTATISTICS_SEGMENT_FULLY_CPU_VISIBLE;
 	}
 	props |= (uint64_t)segment_group(seg) << D3DKMT_QUERYSTATISTICS_SEGMENT_GROUP_SHIFT;
-	PUT64(out, SEGMENT_INFO, commit_limit, segment_size(vm, a, seg));
+	PUT64(out, SEGMENT_INFO, commit_limit, segment_size(vm, a, seg, &m));
 	PUT64(out, SEGMENT_INFO, bytes_committed, bytes);
 	PUT64(out, SEGMENT_INFO, bytes_resident, bytes);
 	PUT32(out, SEGMENT_INFO, memory.allocs_committed, t.count[seg]);
@@ -336,7 +295,7 @@ static void fill_node_numbers(const struct dxg_exec_stats *st, unsigned char *ou
 	PUT32(out + q, struct d3dkmt_querystatistics_queue_packet_type_information,
 	      packet_submitted, sat32(st->jobs_submitted));
 	PUT32(out + q, struct d3dkmt_querystatistics_queue_packet_type_information,
-	      packet_completed, sat32(sat_sub(st->jobs_submitted, st->jobs_queued)));
+	      packet_completed, sat32(st->jobs_completed + st->jobs_dropped));
 	PUT32(out + d, struct d3dkmt_querystatistics_dma_packet_type_information,
 	      packet_submitted, sat32(st->jobs_submitted));
 	PUT32(out + d, struct d3dkmt_querystatistics_dma_packet_type_information,
@@ -390,7 +349,6 @@ static int query_statistics(struct dxg_vm *vm, struct dxg_process *p,
 	struct dxg_process *q = p;
 	struct group_memory gm;
 	unsigned char *out;
-	int ret;
 
 	if (!a)
 		return -EINVAL;
@@ -410,9 +368,7 @@ static int query_statistics(struct dxg_vm *vm, struct dxg_process *p,
 	case D3DKMT_QUERYSTATISTICS_PROCESS_ADAPTER:
 	case D3DKMT_QUERYSTATISTICS_PROCESS_SEGMENT:
 	case D3DKMT_QUERYSTATISTICS_PROCESS_SEGMENT_GROUP:
-		ret = group_memory(vm, q, a, &gm);
-		if (ret < 0)
-			return ret;
+		group_memory(vm, q, a, &gm);
 		break;
 	default:
 		break;

@@ -536,7 +536,6 @@ static void set_exec(struct dxg_exec_stats *st, uint64_t submitted, uint64_t com
 	st->jobs_completed = completed;
 	st->jobs_failed = failed;
 	st->jobs_dropped = dropped;
-	st->jobs_queued = submitted - completed - dropped;
 	st->running_time_ns = ns;
 }
 
