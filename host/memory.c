@@ -2551,6 +2551,14 @@ int memory_share_resource(struct dxg_vm *vm, struct dxg_process *p, uint32_t han
 	*out = NULL;
 	if (!r || !r->shareable)
 		return -EINVAL;
+	/*
+	 * A handle opened without WRITE may not share: whoever opened that share could ask for
+	 * WRITE (sync objects: only a handle with every right shares, sync.c).
+	 */
+	for (struct obj_list *it = r->allocations.next; it != &r->allocations; it = it->next) {
+		if (obj_container_of(it, struct dxg_allocation, link)->read_only)
+			return -EACCES;
+	}
 	if (r->share) {
 		if (r->share->holds == UINT32_MAX)
 			return -ENOMEM;

@@ -291,7 +291,8 @@ uint64_t memory_gpu_va_update_bytes(const struct gpu_va_update *u);
  * CREATE_ALLOCATION can no longer add allocations to it (-EINVAL, WSL's rule).
  *
  * memory_share_resource(): the mem_share of resource `handle` of `p` (made on the first call),
- * with one more hold. -EINVAL: not a live resource of `p`, or not created with CREATE_SHARED.
+ * with one more hold. -EINVAL: not a live resource of `p`, or not created with CREATE_SHARED;
+ * -EACCES: `p` opened it read-only (a share of it could be opened with WRITE).
  * memory_share_put() drops one hold. memory_share_query() and memory_share_open() answer
  * QUERY_SHARED_RESOURCE and OPEN_SHARED_RESOURCE (wire.h: access, read-only views, errors).
  */

@@ -382,7 +382,7 @@ static void test_share_read_only(void **state)
 	uint64_t va, off;
 	struct dxg_allocation *t;
 	struct queue qa, qb;
-	struct mem_share *s;
+	struct mem_share *s, *again;
 
 	assert_int_equal(create(f, &a, SHARED_FLAGS, 0, NULL, 0, &d, 1, &h), 0);
 	s = share(f, &a, r32(f, 0));
@@ -391,6 +391,11 @@ static void test_share_read_only(void **state)
 	assert_int_equal(open_shared(f, &b, s, DXGW_ACCESS_WRITE, 1), -EACCES);
 	assert_int_equal(open_shared(f, &b, s, DXGW_ACCESS_READ, 1), 0);
 	oh = r32(f, 16);
+	/* A read-only handle cannot pass on more than it has: it may not share the resource. */
+	again = s;
+	assert_int_equal(memory_share_resource(&f->vm, process_of(f, &b), r32(f, 0), &again),
+			 -EACCES);
+	assert_null(again);
 
 	(void)lock(f, &b, oh, &flags);
 	assert_int_equal(flags, DXGW_LOCK_READ_ONLY);
