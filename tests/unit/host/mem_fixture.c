@@ -384,3 +384,98 @@ struct queue new_queue(struct fixture *f, const struct proc *p)
 	q.fence_offset = r64(f, 8);
 	return q;
 }
+
+int make_resident(struct fixture *f, const struct proc *p, const struct queue *q,
+		  const uint32_t *h, uint32_t n, const uint32_t *prio, bool finish)
+{
+	struct body b = { .len = 0 };
+
+	b_u32(&b, q->handle);
+	b_u32(&b, n);
+	b_u32(&b, 0);
+	b_u32(&b, prio ? 1 : 0);
+	b_list(&b, h, n);
+	if (prio)
+		b_list(&b, prio, n);
+	return send_req(f, DXGW_OP_MAKE_RESIDENT, p->handle, &b, finish);
+}
+
+
+int evict(struct fixture *f, const struct proc *p, const uint32_t *h, uint32_t n)
+{
+	struct body b = { .len = 0 };
+
+	b_u32(&b, p->device);
+	b_u32(&b, n);
+	b_u32(&b, 0);
+	b_u32(&b, 0);
+	b_list(&b, h, n);
+	return req(f, DXGW_OP_EVICT, p->handle, &b);
+}
+
+
+int alloc_list(struct fixture *f, uint16_t op, const struct proc *p, uint32_t resource,
+	       const uint32_t *h, uint32_t n, const uint32_t *values)
+{
+	struct body b = { .len = 0 };
+
+	b_u32(&b, p->device);
+	b_u32(&b, resource);
+	b_u32(&b, n);
+	b_u32(&b, 0);
+	b_list(&b, h, n);
+	if (values)
+		b_list(&b, values, n ? n : 1);
+	return req(f, op, p->handle, &b);
+}
+
+
+int offer(struct fixture *f, const struct proc *p, uint32_t priority, bool resources,
+	  const uint32_t *h, uint32_t n)
+{
+	struct body b = { .len = 0 };
+
+	b_u32(&b, p->device);
+	b_u32(&b, n);
+	b_u32(&b, priority);
+	b_u32(&b, 0);
+	b_u32(&b, resources);
+	b_u32(&b, 0);
+	b_list(&b, h, n);
+	return req(f, DXGW_OP_OFFER, p->handle, &b);
+}
+
+
+int reclaim(struct fixture *f, const struct proc *p, const struct queue *q,
+	    bool resources, const uint32_t *h, uint32_t n)
+{
+	struct body b = { .len = 0 };
+
+	b_u32(&b, q->handle);
+	b_u32(&b, n);
+	b_u32(&b, resources);
+	b_u32(&b, 0);
+	b_list(&b, h, n);
+	return req(f, DXGW_OP_RECLAIM, p->handle, &b);
+}
+
+
+int video_memory(struct fixture *f, uint16_t op, const struct proc *p, uint32_t group,
+		 uint64_t reservation)
+{
+	struct body b = { .len = 0 };
+
+	b_u32(&b, p->adapter);
+	b_u32(&b, group);
+	b_u64(&b, reservation);
+	return req(f, op, p->handle, &b);
+}
+
+
+struct memory_stats stats(struct fixture *f, uint32_t index)
+{
+	struct memory_stats s;
+
+	memory_adapter_stats(&f->vm, index, &s);
+	return s;
+}

@@ -97,5 +97,17 @@ int destroy(struct fixture *f, const struct proc *p, uint32_t resource,
 int free1(struct fixture *f, const struct proc *p, uint32_t handle);
 int lock_op(struct fixture *f, uint16_t op, const struct proc *p, uint32_t alloc);
 struct queue new_queue(struct fixture *f, const struct proc *p);
+int make_resident(struct fixture *f, const struct proc *p, const struct queue *q,
+		  const uint32_t *h, uint32_t n, const uint32_t *prio, bool finish);
+int evict(struct fixture *f, const struct proc *p, const uint32_t *h, uint32_t n);
+int alloc_list(struct fixture *f, uint16_t op, const struct proc *p, uint32_t resource,
+	       const uint32_t *h, uint32_t n, const uint32_t *values);
+int offer(struct fixture *f, const struct proc *p, uint32_t priority, bool resources,
+	  const uint32_t *h, uint32_t n);
+int reclaim(struct fixture *f, const struct proc *p, const struct queue *q,
+	    bool resources, const uint32_t *h, uint32_t n);
+int video_memory(struct fixture *f, uint16_t op, const struct proc *p, uint32_t group,
+		 uint64_t reservation);
+struct memory_stats stats(struct fixture *f, uint32_t index);
 
 #endif /* MEM_FIXTURE_H */
